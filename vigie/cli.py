@@ -1,0 +1,18 @@
+"""The `vigie` command: one Typer application; each stage adds its commands from vigie/commands/."""
+
+from __future__ import annotations
+
+import typer
+
+from vigie.commands import register as register_commands
+
+app = typer.Typer(
+    help="Heightened human-rights due diligence for cloud and AI providers.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+register_commands.install(app)
+
+
+def main() -> None:
+    app()
