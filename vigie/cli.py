@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from vigie.commands import demo as demo_commands
 from vigie.commands import register as register_commands
 
 app = typer.Typer(
@@ -12,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 register_commands.install(app)
+demo_commands.install(app)
 
 
 def main() -> None:

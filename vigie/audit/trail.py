@@ -1,0 +1,129 @@
+"""Appending to the audit log inside the caller's transaction.
+
+Every service function that writes calls `record` (or `AuditTrail.record_many` for bulk work) on
+the same session, so the change and its audit entry commit or roll back together. Writers take a
+lock on the single head row, which keeps the hash chain linear when several processes write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from vigie.audit.chain import GENESIS, canonical_json, entry_hash
+from vigie.audit.tables import AuditEntry, AuditHead
+
+_INFO_KEY = "vigie.audit.head"
+
+
+@dataclass
+class Change:
+    """One audited change, before it is chained."""
+
+    action: str
+    entity_type: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class AuditTrail:
+    """Chains changes onto the log for one session and one acting user."""
+
+    def __init__(self, session: Session, actor: str, context: str | None = None) -> None:
+        self.session = session
+        self.actor = actor
+        self.context = context
+
+    def _head(self) -> tuple[int, str]:
+        """The chain's head for this transaction, locked on first use."""
+        transaction = self.session.get_transaction()
+        cached = self.session.info.get(_INFO_KEY)
+        if cached is not None and cached[0] is transaction:
+            return cached[1], cached[2]
+        row = self.session.execute(
+            select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+        ).first()
+        if row is None:
+            self.session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+            seq, last = 0, GENESIS
+        else:
+            seq, last = int(row.seq), str(row.hash)
+        self.session.info[_INFO_KEY] = (self.session.get_transaction(), seq, last)
+        return seq, last
+
+    def record_many(self, changes: list[Change]) -> int:
+        """Append many entries with one round trip; returns the last sequence number."""
+        if not changes:
+            return self._head()[0]
+        seq, last = self._head()
+        at = now_iso()
+        rows: list[dict[str, Any]] = []
+        for change in changes:
+            seq += 1
+            before = canonical_json(change.before)
+            after = canonical_json(change.after)
+            digest = entry_hash(
+                seq,
+                at,
+                self.actor,
+                change.action,
+                change.entity_type,
+                change.entity_id,
+                before,
+                after,
+                self.context,
+                last,
+            )
+            rows.append(
+                {
+                    "seq": seq,
+                    "at": at,
+                    "actor": self.actor,
+                    "action": change.action,
+                    "entity_type": change.entity_type,
+                    "entity_id": change.entity_id,
+                    "before": before,
+                    "after": after,
+                    "context": self.context,
+                    "prev_hash": last,
+                    "hash": digest,
+                }
+            )
+            last = digest
+        self.session.execute(insert(cast(Table, AuditEntry.__table__)), rows)
+        self.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=last))
+        self.session.info[_INFO_KEY] = (self.session.get_transaction(), seq, last)
+        return seq
+
+    def record(
+        self,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> int:
+        return self.record_many([Change(action, entity_type, entity_id, before, after)])
+
+
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    context: str | None = None,
+) -> int:
+    """Append one entry in the session's transaction; the shortcut most service functions use."""
+    return AuditTrail(session, actor, context).record(action, entity_type, entity_id, before, after)

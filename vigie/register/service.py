@@ -1,0 +1,149 @@
+"""The register's service functions: the only way the register is written, always audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.orm import Session
+
+from vigie.register import files, importer
+from vigie.register.importer import Plan, Progress
+from vigie.register.specs import SPECS
+from vigie.register.tables import (
+    Alias,
+    Organisation,
+    Service,
+    Subscription,
+    Territory,
+    TerritoryFlag,
+)
+from vigie.store.engine import session_scope
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    files: list[str]
+    counts: dict[str, dict[str, int]]
+    changed_ids: dict[str, list[str]]
+
+    @property
+    def nothing_changed(self) -> bool:
+        return all(c["added"] == 0 and c["changed"] == 0 for c in self.counts.values())
+
+
+def _existing_ids(session: Session) -> Any:
+    def lookup(spec_name: str, ids: set[str]) -> set[str]:
+        table = SPECS[spec_name].sql
+        found: set[str] = set()
+        id_list = list(ids)
+        for start in range(0, len(id_list), 5000):
+            chunk = id_list[start : start + 5000]
+            found.update(session.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
+        return found
+
+    return lookup
+
+
+def import_rows(
+    session: Session,
+    rows: Sequence[files.RawRow],
+    actor: str,
+    context: str,
+    progress: Progress | None = None,
+    on_write: Any = None,
+) -> tuple[Plan, ImportReport]:
+    """Validate, plan and write rows in the caller's transaction; raises ImportFailed on bad input."""
+    records = importer.validate(rows, _existing_ids(session), progress)
+    the_plan = importer.plan(session, records)
+    if not the_plan.is_noop:
+        if on_write:
+            on_write(the_plan)
+        importer.apply(session, the_plan, actor, context, progress)
+    report = ImportReport(
+        files=sorted({r.file.split("#")[0] for r in rows}),
+        counts=the_plan.counts(),
+        changed_ids={
+            name: sorted([r.id for r in p.added] + [r.id for r, _ in p.changed])[:50]
+            for name, p in the_plan.specs.items()
+        },
+    )
+    return the_plan, report
+
+
+def import_files(
+    engine: Engine,
+    paths: Sequence[Path],
+    actor: str,
+    kind: str | None = None,
+    progress: Progress | None = None,
+    on_write: Any = None,
+) -> ImportReport:
+    """All files are one change: either every row is written, or nothing is."""
+    rows = files.read_paths(list(paths), kind)
+    context = "import " + " ".join(str(p) for p in paths)
+    with session_scope(engine) as session:
+        _plan, report = import_rows(session, rows, actor, context, progress, on_write)
+    return report
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def find_organisations(session: Session, query: str, limit: int = 20) -> list[Organisation]:
+    """By id, then by name or alias (case-insensitive substring)."""
+    exact = session.get(Organisation, query)
+    if exact is not None:
+        return [exact]
+    pattern = f"%{query.lower()}%"
+    ids = select(Alias.org_id).where(Alias.name.ilike(pattern))
+    stmt = (
+        select(Organisation)
+        .where(or_(Organisation.name.ilike(pattern), Organisation.id.in_(ids)))
+        .order_by(Organisation.name)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+@dataclass
+class OrganisationView:
+    organisation: Organisation
+    parent: Organisation | None
+    units: list[Organisation]
+    aliases: list[Alias]
+    subscriptions: list[tuple[Subscription, Service]]
+
+
+def organisation_view(session: Session, org: Organisation) -> OrganisationView:
+    parent = session.get(Organisation, org.parent_id) if org.parent_id else None
+    units = list(
+        session.scalars(select(Organisation).where(Organisation.parent_id == org.id).order_by(Organisation.name))
+    )
+    aliases = list(session.scalars(select(Alias).where(Alias.org_id == org.id).order_by(Alias.lang, Alias.name)))
+    subs = list(
+        session.execute(
+            select(Subscription, Service)
+            .join(Service, Service.id == Subscription.service_id)
+            .where(or_(Subscription.customer_id == org.id, Subscription.end_user_id == org.id))
+            .order_by(Subscription.id)
+        ).tuples()
+    )
+    return OrganisationView(org, parent, units, aliases, subs)
+
+
+def territory_flags(session: Session) -> list[tuple[Territory, TerritoryFlag]]:
+    return list(
+        session.execute(
+            select(Territory, TerritoryFlag)
+            .join(TerritoryFlag, TerritoryFlag.territory_id == Territory.id)
+            .order_by(Territory.id, TerritoryFlag.flag)
+        ).tuples()
+    )
+
+
+def find_subscription(session: Session, subscription_id: str) -> Subscription | None:
+    return session.get(Subscription, subscription_id)

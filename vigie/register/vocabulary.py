@@ -1,0 +1,32 @@
+"""The controlled vocabularies of the register, loaded once from the shipped data file."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from followthemoney.types import registry
+
+DATA = Path(__file__).with_name("data")
+
+
+@cache
+def vocabulary() -> dict[str, Any]:
+    with (DATA / "vocabulary.yaml").open(encoding="utf-8") as fh:
+        data: dict[str, Any] = yaml.safe_load(fh)
+    return data
+
+
+def terms(name: str) -> dict[str, str]:
+    """A vocabulary as {term: description}, e.g. terms("capabilities")."""
+    value = vocabulary()[name]
+    assert isinstance(value, dict)
+    return {str(k): str(v) for k, v in value.items()}
+
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes (upper case), from followthemoney's country type."""
+    return frozenset(code.upper() for code in registry.country.names if len(code) == 2)

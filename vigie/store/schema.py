@@ -1,0 +1,9 @@
+"""Every stage's tables on one metadata, for migrations and for tests that compare schema to models."""
+
+from __future__ import annotations
+
+import vigie.audit.tables
+import vigie.register.tables  # noqa: F401
+from vigie.store.base import Base
+
+metadata = Base.metadata
