@@ -18,3 +18,7 @@ demo_commands.install(app)
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

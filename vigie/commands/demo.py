@@ -48,7 +48,7 @@ def run_demo(
         names = {o.id: o.name for o in orgs}
         for sub, svc in session.execute(
             select(Subscription, Service).join(Service, Service.id == Subscription.service_id).order_by(Subscription.id)
-        ).tuples():
+        ):
             table.add_row(
                 sub.id,
                 names[sub.customer_id],

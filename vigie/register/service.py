@@ -115,7 +115,7 @@ class OrganisationView:
     parent: Organisation | None
     units: list[Organisation]
     aliases: list[Alias]
-    subscriptions: list[tuple[Subscription, Service]]
+    subscriptions: Sequence[tuple[Subscription, Service]]
 
 
 def organisation_view(session: Session, org: Organisation) -> OrganisationView:
@@ -130,18 +130,18 @@ def organisation_view(session: Session, org: Organisation) -> OrganisationView:
             .join(Service, Service.id == Subscription.service_id)
             .where(or_(Subscription.customer_id == org.id, Subscription.end_user_id == org.id))
             .order_by(Subscription.id)
-        ).tuples()
+        )
     )
     return OrganisationView(org, parent, units, aliases, subs)
 
 
-def territory_flags(session: Session) -> list[tuple[Territory, TerritoryFlag]]:
+def territory_flags(session: Session) -> Sequence[tuple[Territory, TerritoryFlag]]:
     return list(
         session.execute(
             select(Territory, TerritoryFlag)
             .join(TerritoryFlag, TerritoryFlag.territory_id == Territory.id)
             .order_by(Territory.id, TerritoryFlag.flag)
-        ).tuples()
+        )
     )
 
 
