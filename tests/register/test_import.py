@@ -146,8 +146,9 @@ def test_a_bad_row_at_900_of_1000_writes_nothing(engine: Engine, tmp_path: Path)
     (tmp_path / "subscriptions.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     messages = errors_of(engine, paths)
     assert messages == [
-        "{}, row 900 (line 901), field 'start_date': Input should be a valid date or datetime, "
-        "invalid character in year (got 'not-a-date')".format(tmp_path / "subscriptions.csv")
+        "{}, row 900 (line 901), field 'start_date': 'not-a-date' is not a date in the form YYYY-MM-DD".format(
+            tmp_path / "subscriptions.csv"
+        )
     ]
     assert count(engine, Subscription) == 0 and count(engine, Organisation) == 0
 

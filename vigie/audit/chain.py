@@ -22,11 +22,14 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot audit a value of type {type(value).__name__}")
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
 def canonical_json(value: Any) -> str | None:
     """One spelling per value, so that the same state always hashes the same on every database."""
     if value is None:
         return None
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+    return _ENCODER.encode(value)
 
 
 def entry_hash(

@@ -16,8 +16,23 @@ from sqlalchemy.orm import Session
 
 from vigie.audit.chain import GENESIS, canonical_json, entry_hash
 from vigie.audit.tables import AuditEntry, AuditHead
+from vigie.store.bulk import insert_rows
 
 _INFO_KEY = "vigie.audit.head"
+LOG_TABLE = cast(Table, AuditEntry.__table__)
+LOG_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "before",
+    "after",
+    "context",
+    "prev_hash",
+    "hash",
+)
 
 
 @dataclass
@@ -43,6 +58,10 @@ class AuditTrail:
         self.actor = actor
         self.context = context
 
+    def lock(self) -> None:
+        """Take the chain's lock now, e.g. before handing the connection to another thread."""
+        self._head()
+
     def _head(self) -> tuple[int, str]:
         """The chain's head for this transaction, locked on first use."""
         transaction = self.session.get_transaction()
@@ -60,49 +79,50 @@ class AuditTrail:
         self.session.info[_INFO_KEY] = (self.session.get_transaction(), seq, last)
         return seq, last
 
-    def record_many(self, changes: list[Change]) -> int:
-        """Append many entries with one round trip; returns the last sequence number."""
-        if not changes:
-            return self._head()[0]
+    def chain(self, changes: list[Change]) -> list[tuple[Any, ...]]:
+        """The log rows for these changes, chained onto the head; the caller inserts them, then `save_head`."""
         seq, last = self._head()
         at = now_iso()
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
+        actor, context = self.actor, self.context
         for change in changes:
             seq += 1
             before = canonical_json(change.before)
             after = canonical_json(change.after)
             digest = entry_hash(
-                seq,
-                at,
-                self.actor,
-                change.action,
-                change.entity_type,
-                change.entity_id,
-                before,
-                after,
-                self.context,
-                last,
+                seq, at, actor, change.action, change.entity_type, change.entity_id, before, after, context, last
             )
             rows.append(
-                {
-                    "seq": seq,
-                    "at": at,
-                    "actor": self.actor,
-                    "action": change.action,
-                    "entity_type": change.entity_type,
-                    "entity_id": change.entity_id,
-                    "before": before,
-                    "after": after,
-                    "context": self.context,
-                    "prev_hash": last,
-                    "hash": digest,
-                }
+                (
+                    seq,
+                    at,
+                    actor,
+                    change.action,
+                    change.entity_type,
+                    change.entity_id,
+                    before,
+                    after,
+                    context,
+                    last,
+                    digest,
+                )
             )
             last = digest
-        self.session.execute(insert(cast(Table, AuditEntry.__table__)), rows)
-        self.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=last))
         self.session.info[_INFO_KEY] = (self.session.get_transaction(), seq, last)
+        return rows
+
+    def save_head(self) -> int:
+        seq, last = self._head()
+        self.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=last))
         return seq
+
+    def record_many(self, changes: list[Change]) -> int:
+        """Append many entries with one round trip; returns the last sequence number."""
+        if not changes:
+            return self._head()[0]
+        rows = self.chain(changes)
+        insert_rows(self.session.connection(), LOG_TABLE, LOG_COLUMNS, rows)
+        return self.save_head()
 
     def record(
         self,

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigie.register.files import LIST_SEP, MAP_SEP
+from vigie.register.fields import LIST_SEP, MAP_SEP
 from vigie.register.importer import state_of_row
 from vigie.register.specs import ORDER, SPECS, EntitySpec
 

@@ -17,9 +17,6 @@ from typing import Any
 from vigie.register.errors import ImportFailed, InputError
 from vigie.register.specs import SPECS, EntitySpec, spec_for_file_stem
 
-LIST_SEP = ";"
-MAP_SEP = "="
-
 
 @dataclass(frozen=True)
 class RawRow:
@@ -81,30 +78,6 @@ def read_path(path: Path, kind: str | None = None) -> list[RawRow]:
     )
 
 
-def split_list(value: str) -> list[str]:
-    return [part.strip() for part in value.split(LIST_SEP) if part.strip()]
-
-
-def split_map(value: str, file: str, row: int, line: int, column: str) -> tuple[dict[str, str], list[InputError]]:
-    result: dict[str, str] = {}
-    errors: list[InputError] = []
-    for part in split_list(value):
-        key, sep, val = part.partition(MAP_SEP)
-        if not sep or not key.strip() or not val.strip():
-            errors.append(
-                InputError(
-                    file,
-                    row,
-                    column,
-                    f"expected scheme{MAP_SEP}value pairs separated by '{LIST_SEP}', got {part!r}",
-                    line,
-                )
-            )
-            continue
-        result[key.strip()] = val.strip()
-    return result, errors
-
-
 def _read_csv(path: Path, spec: EntitySpec, delimiter: str) -> Iterator[RawRow]:
     file = str(path)
     try:
@@ -152,18 +125,7 @@ def _read_csv(path: Path, spec: EntitySpec, delimiter: str) -> Iterator[RawRow]:
                         InputError(file, index, None, f"has {len(cells)} cells, the header has {len(header)}", line)
                     )
                     continue
-                data: dict[str, Any] = {}
-                for column, cell in zip(header, cells, strict=True):
-                    cell = cell.strip()
-                    if cell == "":
-                        continue
-                    if column in spec.list_fields:
-                        data[column] = split_list(cell)
-                    elif column in spec.map_fields:
-                        data[column], errs = split_map(cell, file, index, line, column)
-                        errors.extend(errs)
-                    else:
-                        data[column] = cell
+                data = {column: cell for column, cell in zip(header, cells, strict=True) if cell.strip()}
                 rows.append(RawRow(spec, file, index, line, data, given))
         except (UnicodeDecodeError, csv.Error) as exc:
             errors.append(InputError(file, None, None, f"not a readable UTF-8 CSV file: {exc}", reader.line_num))

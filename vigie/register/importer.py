@@ -13,15 +13,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Date, Numeric, bindparam, insert, select, update
+from sqlalchemy import Date, Numeric, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from vigie.audit.trail import AuditTrail, Change
+from vigie.audit.trail import LOG_COLUMNS, LOG_TABLE, AuditTrail, Change
 from vigie.register.errors import ImportFailed, InputError
 from vigie.register.files import RawRow
 from vigie.register.scripts import detect_script
 from vigie.register.specs import ORDER, SPECS, EntitySpec
+from vigie.store.bulk import BackgroundWriter, insert_rows, row_maker
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 20_000
@@ -33,6 +33,7 @@ class Record:
     id: str
     state: dict[str, Any]  # JSON-ready values, what the audit log and comparisons see
     origin: RawRow
+    valid: bool = True
 
 
 @dataclass
@@ -57,42 +58,58 @@ class Plan:
         }
 
 
-def _adapter(spec: EntitySpec) -> TypeAdapter[list[Any]]:
-    return TypeAdapter(list[spec.model])  # type: ignore[name-defined]
-
-
-_ADAPTERS: dict[str, TypeAdapter[list[Any]]] = {}
-
-
-def _field_of(message: str) -> tuple[str | None, str]:
-    """Model-level checks prefix their message with the field they blame ("end_date: ...")."""
-    text = message.removeprefix("Value error, ")
-    head, sep, rest = text.partition(": ")
-    if sep and head.isidentifier():
-        return head, rest
-    return None, text
-
-
-def _errors_from(exc: ValidationError, rows: Sequence[RawRow]) -> list[InputError]:
-    out: list[InputError] = []
-    for err in exc.errors(include_url=False):
-        loc = err["loc"]
-        index = loc[0] if loc and isinstance(loc[0], int) else None
-        raw = rows[index] if index is not None else None
-        column = str(loc[1]) if len(loc) > 1 else None
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = f"unknown field; expected: {', '.join(raw.spec.columns) if raw else ''}"
-        elif column is None:
-            column, message = _field_of(message)
-        else:
-            message = message.removeprefix("Value error, ")
-            if "input" in err and not isinstance(err["input"], dict | list):
-                message += f" (got {err['input']!r})"
-        out.append(
-            InputError(raw.file if raw else "?", raw.row if raw else None, column, message, raw.line if raw else None)
-        )
-    return out
+def _parse_batch(spec: EntitySpec, batch: Sequence[RawRow]) -> tuple[list[Record], list[InputError]]:
+    """Parse every row of one entity type; a row with any error yields no record."""
+    plan = [
+        (fl.name, fl.parse, fl.required and not (fl.name == "id" and spec.derive_id), fl.default) for fl in spec.fields
+    ]
+    known = frozenset(spec.columns)
+    expected = ", ".join(spec.columns)
+    records: list[Record] = []
+    errors: list[InputError] = []
+    first_seen: dict[str, RawRow] = {}
+    for raw in batch:
+        data = raw.data
+        problems: list[tuple[str | None, str]] = [
+            (extra, f"unknown field; expected: {expected}") for extra in data.keys() - known
+        ]
+        state: dict[str, Any] = {}
+        for name, parse, required, default in plan:
+            value = data.get(name)
+            if value is None:
+                if required:
+                    problems.append((name, "required, but empty"))
+                state[name] = default
+                continue
+            try:
+                state[name] = parse(value)
+            except ValueError as exc:
+                problems.append((name, str(exc)))
+        if not problems:
+            for check in spec.checks:
+                problems.extend(check(state))
+        if not problems and state["id"] is None:
+            assert spec.derive_id is not None
+            state["id"] = spec.derive_id(state)
+        if not problems and spec.name == "aliases" and state["script"] is None:
+            state["script"] = detect_script(state["name"])
+        if problems:
+            errors.extend(InputError(raw.file, raw.row, column, message, raw.line) for column, message in problems)
+            # Keep the raw values so references are still checked and reported in the same pass.
+            records.append(Record(spec, str(data.get("id", "")), dict(data), raw, valid=False))
+            continue
+        record_id = state["id"]
+        if record_id in first_seen:
+            other = first_seen[record_id]
+            errors.append(
+                InputError(
+                    raw.file, raw.row, "id", f"{record_id!r} already given at {other.file} row {other.row}", raw.line
+                )
+            )
+            continue
+        first_seen[record_id] = raw
+        records.append(Record(spec, record_id, state, raw))
+    return records, errors
 
 
 def validate(
@@ -111,47 +128,14 @@ def validate(
         batch = by_spec.get(name, [])
         if not batch:
             continue
-        spec = SPECS[name]
-        adapter = _ADAPTERS.setdefault(name, _adapter(spec))
-        try:
-            models = adapter.validate_python([r.data for r in batch])
-        except ValidationError as exc:
-            errors.extend(_errors_from(exc, batch))
-            # Keep checking references on the raw values, so every error is reported in one pass.
-            records[name] = [Record(spec, str(r.data.get("id", "")), dict(r.data), r) for r in batch]
-            done += len(batch)
-            continue
-        out: list[Record] = []
-        first_seen: dict[str, RawRow] = {}
-        for raw, model in zip(batch, models, strict=True):
-            state = model.model_dump(mode="json")
-            if state.get("id") is None:
-                assert spec.derive_id is not None
-                state["id"] = spec.derive_id(state)
-            if name == "aliases" and state.get("script") is None:
-                state["script"] = detect_script(state["name"])
-            record_id = state["id"]
-            if record_id in first_seen:
-                other = first_seen[record_id]
-                errors.append(
-                    InputError(
-                        raw.file,
-                        raw.row,
-                        "id",
-                        f"{record_id!r} already given at {other.file} row {other.row}",
-                        raw.line,
-                    )
-                )
-                continue
-            first_seen[record_id] = raw
-            out.append(Record(spec, record_id, state, raw))
-        records[name] = out
+        records[name], batch_errors = _parse_batch(SPECS[name], batch)
+        errors.extend(batch_errors)
         done += len(batch)
         if progress:
             progress("validating", done, len(rows))
     errors.extend(_check_references(records, existing_ids))
     if errors:
-        raise ImportFailed(errors)
+        raise ImportFailed(sorted(errors, key=lambda e: (e.file, e.row or 0)))
     return [r for name in ORDER for r in records.get(name, [])]
 
 
@@ -330,6 +314,25 @@ def apply(
     trail = AuditTrail(session, actor, context)
     total = sum(len(p.added) + len(p.changed) for p in the_plan.specs.values())
     done = 0
+    # Additions are the bulk of a large import: they are written by a background thread while this
+    # one prepares the next chunk and its audit entries.
+    trail.lock()  # before the writer thread owns the connection
+    with BackgroundWriter(session.connection()) as writer:
+        for name in ORDER:
+            sp = the_plan.specs.get(name)
+            if sp is None or not sp.added:
+                continue
+            spec = SPECS[name]
+            adds = _parents_first(sp.added) if name == "organisations" else sp.added
+            make_row = row_maker(spec.sql, spec.columns)
+            for start in range(0, len(adds), CHUNK):
+                chunk = adds[start : start + CHUNK]
+                writer.insert(spec.sql, spec.columns, [make_row(r.state) for r in chunk])
+                changes = [Change("create", spec.entity_type, r.id, None, r.state) for r in chunk]
+                writer.insert(LOG_TABLE, LOG_COLUMNS, trail.chain(changes))
+                done += len(chunk)
+                if progress:
+                    progress("writing", done, total)
     for name in ORDER:
         sp = the_plan.specs.get(name)
         if sp is None:
@@ -337,14 +340,6 @@ def apply(
         spec = SPECS[name]
         table = spec.sql
         conv = _converters(spec)
-        adds = _parents_first(sp.added) if name == "organisations" else sp.added
-        for start in range(0, len(adds), CHUNK):
-            chunk = adds[start : start + CHUNK]
-            session.execute(insert(table), [_db_values(spec, r.state, conv) for r in chunk])
-            trail.record_many([Change("create", spec.entity_type, r.id, None, r.state) for r in chunk])
-            done += len(chunk)
-            if progress:
-                progress(f"writing {name}", done, total)
         for start in range(0, len(sp.changed), CHUNK):
             chunk_c = sp.changed[start : start + CHUNK]
             stmt = (
@@ -358,7 +353,9 @@ def apply(
                 values["_id"] = values.pop("id")
                 rows.append(values)
             session.execute(stmt, rows)
-            trail.record_many([Change("update", spec.entity_type, r.id, before, r.state) for r, before in chunk_c])
+            changes = [Change("update", spec.entity_type, r.id, before, r.state) for r, before in chunk_c]
+            insert_rows(session.connection(), LOG_TABLE, LOG_COLUMNS, trail.chain(changes))
             done += len(chunk_c)
             if progress:
-                progress(f"writing {name}", done, total)
+                progress("writing", done, total)
+    trail.save_head()

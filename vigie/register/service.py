@@ -21,6 +21,7 @@ from vigie.register.tables import (
     Territory,
     TerritoryFlag,
 )
+from vigie.store.bulk import paused_gc
 from vigie.store.engine import session_scope
 
 
@@ -83,10 +84,11 @@ def import_files(
     on_write: Any = None,
 ) -> ImportReport:
     """All files are one change: either every row is written, or nothing is."""
-    rows = files.read_paths(list(paths), kind)
     context = "import " + " ".join(str(p) for p in paths)
-    with session_scope(engine) as session:
-        _plan, report = import_rows(session, rows, actor, context, progress, on_write)
+    with paused_gc():
+        rows = files.read_paths(list(paths), kind)
+        with session_scope(engine) as session:
+            _plan, report = import_rows(session, rows, actor, context, progress, on_write)
     return report
 
 

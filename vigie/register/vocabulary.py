@@ -19,6 +19,7 @@ def vocabulary() -> dict[str, Any]:
     return data
 
 
+@cache
 def terms(name: str) -> dict[str, str]:
     """A vocabulary as {term: description}, e.g. terms("capabilities")."""
     value = vocabulary()[name]
