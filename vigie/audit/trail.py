@@ -58,10 +58,6 @@ class AuditTrail:
         self.actor = actor
         self.context = context
 
-    def lock(self) -> None:
-        """Take the chain's lock now, e.g. before handing the connection to another thread."""
-        self._head()
-
     def _head(self) -> tuple[int, str]:
         """The chain's head for this transaction, locked on first use."""
         transaction = self.session.get_transaction()

@@ -21,7 +21,7 @@ from vigie.register.errors import ImportFailed, InputError
 from vigie.register.files import RawRow
 from vigie.register.scripts import detect_script
 from vigie.register.specs import ORDER, SPECS, EntitySpec
-from vigie.store.bulk import BackgroundWriter, insert_rows, row_maker
+from vigie.store.bulk import insert_rows, row_maker
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 20_000
@@ -314,25 +314,22 @@ def apply(
     trail = AuditTrail(session, actor, context)
     total = sum(len(p.added) + len(p.changed) for p in the_plan.specs.values())
     done = 0
-    # Additions are the bulk of a large import: they are written by a background thread while this
-    # one prepares the next chunk and its audit entries.
-    trail.lock()  # before the writer thread owns the connection
-    with BackgroundWriter(session.connection()) as writer:
-        for name in ORDER:
-            sp = the_plan.specs.get(name)
-            if sp is None or not sp.added:
-                continue
-            spec = SPECS[name]
-            adds = _parents_first(sp.added) if name == "organisations" else sp.added
-            make_row = row_maker(spec.sql, spec.columns)
-            for start in range(0, len(adds), CHUNK):
-                chunk = adds[start : start + CHUNK]
-                writer.insert(spec.sql, spec.columns, [make_row(r.state) for r in chunk])
-                changes = [Change("create", spec.entity_type, r.id, None, r.state) for r in chunk]
-                writer.insert(LOG_TABLE, LOG_COLUMNS, trail.chain(changes))
-                done += len(chunk)
-                if progress:
-                    progress("writing", done, total)
+    conn = session.connection()
+    for name in ORDER:
+        sp = the_plan.specs.get(name)
+        if sp is None or not sp.added:
+            continue
+        spec = SPECS[name]
+        adds = _parents_first(sp.added) if name == "organisations" else sp.added
+        make_row = row_maker(spec.sql, spec.columns)
+        for start in range(0, len(adds), CHUNK):
+            chunk = adds[start : start + CHUNK]
+            insert_rows(conn, spec.sql, spec.columns, [make_row(r.state) for r in chunk])
+            changes = [Change("create", spec.entity_type, r.id, None, r.state) for r in chunk]
+            insert_rows(conn, LOG_TABLE, LOG_COLUMNS, trail.chain(changes))
+            done += len(chunk)
+            if progress:
+                progress("writing", done, total)
     for name in ORDER:
         sp = the_plan.specs.get(name)
         if sp is None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import gc
 import json
-import queue
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
@@ -58,44 +56,6 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: li
         f"VALUES ({', '.join([mark] * len(columns))})"
     )
     conn.exec_driver_sql(sql, rows)
-
-
-class BackgroundWriter:
-    """Inserts on a second thread, so Python prepares the next chunk while the database writes this one.
-
-    SQLite and psycopg release the interpreter lock while the database works, so on two cores the
-    preparation (parsing, JSON, hashing) and the writing overlap. Only this thread touches the
-    connection between `__enter__` and `__exit__`.
-    """
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.jobs: queue.Queue[tuple[Table, Sequence[str], list[tuple[Any, ...]]] | None] = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="vigie-writer", daemon=True)
-
-    def _run(self) -> None:
-        while (job := self.jobs.get()) is not None:
-            if self.error is None:
-                try:
-                    insert_rows(self.conn, *job)
-                except BaseException as exc:  # handed to the caller in __exit__
-                    self.error = exc
-
-    def insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        if self.error is not None:
-            raise self.error
-        self.jobs.put((table, columns, rows))
-
-    def __enter__(self) -> BackgroundWriter:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.jobs.put(None)
-        self.thread.join()
-        if self.error is not None and exc_info[0] is None:
-            raise self.error
 
 
 @contextmanager

@@ -33,7 +33,6 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("seq", name="pk_audit_log"),
     )
-    op.create_index("ix_audit_log_entity_type", "audit_log", ["entity_type"])
     op.create_index("ix_audit_log_entity_id", "audit_log", ["entity_id"])
     op.create_table(
         "audit_head",
