@@ -27,7 +27,18 @@ sys.path.insert(0, str(ROOT))
 from vigie.store.engine import make_engine  # noqa: E402
 from vigie.store.migrate import upgrade  # noqa: E402
 
-COLUMNS = ("id", "customer_id", "service_id", "region", "datacentre_country", "start_date", "status", "declared_end_use", "value", "currency")
+COLUMNS = (
+    "id",
+    "customer_id",
+    "service_id",
+    "region",
+    "datacentre_country",
+    "start_date",
+    "status",
+    "declared_end_use",
+    "value",
+    "currency",
+)
 
 
 def generate(folder: Path, subscriptions: int, seed: int = 7) -> list[tuple[str, ...]]:
@@ -52,10 +63,16 @@ def generate(folder: Path, subscriptions: int, seed: int = 7) -> list[tuple[str,
     for i in range(subscriptions):
         rows.append(
             (
-                f"sub-{i:08d}", f"org-{rng.randrange(orgs):07d}", f"svc-{rng.randrange(50):03d}",
-                regions[i % 5], ("NL", "IE", "US", "IL", "IN")[i % 5],
+                f"sub-{i:08d}",
+                f"org-{rng.randrange(orgs):07d}",
+                f"svc-{rng.randrange(50):03d}",
+                regions[i % 5],
+                ("NL", "IE", "US", "IL", "IN")[i % 5],
                 f"20{rng.randrange(15, 26)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
-                statuses[i % 5], f"workload {i % 97}", f"{rng.randrange(100, 10_000_000) / 100:.2f}", "EUR",
+                statuses[i % 5],
+                f"workload {i % 97}",
+                f"{rng.randrange(100, 10_000_000) / 100:.2f}",
+                "EUR",
             )
         )
     with (folder / "subscriptions.csv").open("w", newline="", encoding="utf-8") as fh:
@@ -110,7 +127,10 @@ def main() -> None:
     bare_s = bare_executemany(bare_db, rows)
 
     n = args.subscriptions
-    print(f"vigie register import : {vigie_s:8.2f} s  {n / vigie_s:12,.0f} rows/s  (whole command: parse, validate, plan, write, audit)")
+    print(
+        f"vigie register import : {vigie_s:8.2f} s  {n / vigie_s:12,.0f} rows/s"
+        "  (whole command: parse, validate, plan, write, audit)"
+    )
     print(f"bare executemany      : {bare_s:8.2f} s  {n / bare_s:12,.0f} rows/s  (subscriptions only, no checks)")
     print(f"ratio (vigie / bare)  : {bare_s / vigie_s:8.3f}   goal ≥ 0.25; goal for the import: < 60 s")
 
