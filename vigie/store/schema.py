@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import vigie.audit.tables
-import vigie.register.tables  # noqa: F401
+import vigie.register.tables
+import vigie.risk.tables  # noqa: F401
 from vigie.store.base import Base
 
 metadata = Base.metadata

@@ -1,0 +1,247 @@
+"""Assessing relationships, keeping every version, and telling what changed since the last review."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.orm import Session
+
+from vigie.audit.trail import LOG_COLUMNS, LOG_TABLE, AuditTrail, Change, now_iso
+from vigie.risk.assess import Assessment, assess, inputs_digest
+from vigie.risk.gather import RegisterIndex, load_index, relationships
+from vigie.risk.inputs import Claim, Relationship
+from vigie.risk.policy import Policy
+from vigie.risk.tables import AssessmentRecord, RiskReview
+from vigie.store.bulk import insert_rows
+
+ClaimSource = Callable[[Session, set[str]], list[Claim]]
+
+_COLUMNS = (
+    "subscription_id", "version", "current", "created_at", "actor", "reason", "inputs_digest", "policy_id",
+    "policy_version", "org_id", "service_id", "severity", "likelihood", "involvement", "heightened", "priority",
+    "band", "action", "worst_harm", "body",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReassessReport:
+    assessed: int
+    changed: int
+    unchanged: int
+
+
+def _claims_by_org(claims: Iterable[Claim]) -> dict[str, list[Claim]]:
+    out: dict[str, list[Claim]] = {}
+    for claim in claims:
+        for org in claim.org_ids:
+            out.setdefault(org, []).append(claim)
+    return out
+
+
+def _claims_for(rel: Relationship, by_org: dict[str, list[Claim]]) -> list[Claim]:
+    seen: dict[str, Claim] = {}
+    for org in (rel.org_id, *rel.lineage, *rel.units):
+        for claim in by_org.get(org, ()):
+            seen.setdefault(claim.claim_id, claim)
+    return sorted(seen.values(), key=lambda c: c.claim_id)
+
+
+def _current(session: Session, subscription_ids: Sequence[str]) -> dict[str, tuple[int, int, str]]:
+    """subscription id → (record id, version, inputs digest) of its current assessment."""
+    out: dict[str, tuple[int, int, str]] = {}
+    for start in range(0, len(subscription_ids), 5000):
+        chunk = subscription_ids[start : start + 5000]
+        for rid, sid, version, digest in session.execute(
+            select(
+                AssessmentRecord.id,
+                AssessmentRecord.subscription_id,
+                AssessmentRecord.version,
+                AssessmentRecord.inputs_digest,
+            ).where(AssessmentRecord.current.is_(True), AssessmentRecord.subscription_id.in_(chunk))
+        ):
+            out[sid] = (rid, version, digest)
+    return out
+
+
+def reassess(
+    session: Session,
+    policy: Policy,
+    claim_source: ClaimSource,
+    actor: str,
+    reason: str,
+    as_of: date,
+    subscription_ids: Iterable[str] | None = None,
+    org_ids: Iterable[str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ReassessReport:
+    """Assess the chosen relationships (all when none are chosen); store a version only when it changed.
+
+    An organisation's relationships include those of its parents and units, since evidence about
+    a unit bears on its ministry and the other way round.
+    """
+    index = load_index(session)
+    chosen_orgs = index.family(org_ids) if org_ids is not None else None
+    by_org = _claims_by_org(
+        claim_source(session, set(index.names) if chosen_orgs is None else index.family(chosen_orgs))
+    )
+    trail = AuditTrail(session, actor, reason)
+    table = cast(Table, AssessmentRecord.__table__)
+    total = assessed = changed = 0
+    if progress:
+        total = int(session.scalar(select(func.count()).select_from(AssessmentRecord.__table__)) or 0)
+    created = now_iso()
+    for batch in relationships(session, index, subscription_ids, chosen_orgs):
+        current = _current(session, [r.subscription_id for r in batch])
+        rows: list[tuple[Any, ...]] = []
+        changes: list[Change] = []
+        superseded: list[int] = []
+        for rel in batch:
+            claims = _claims_for(rel, by_org)
+            digest = inputs_digest(rel, claims, policy, as_of)
+            assessed += 1
+            previous = current.get(rel.subscription_id)
+            if previous is not None and previous[2] == digest:
+                continue
+            result = assess(rel, claims, policy, as_of)
+            body = result.to_json()
+            version = previous[1] + 1 if previous else 1
+            rows.append(_row(rel.subscription_id, version, created, actor, reason, digest, result, body))
+            changes.append(Change("assess", "assessment", rel.subscription_id, None, _summary(result, version)))
+            if previous:
+                superseded.append(previous[0])
+        if superseded:
+            session.execute(update(AssessmentRecord).where(AssessmentRecord.id.in_(superseded)).values(current=False))
+        if rows:
+            insert_rows(session.connection(), table, _COLUMNS, rows)
+            insert_rows(session.connection(), LOG_TABLE, LOG_COLUMNS, trail.chain(changes))
+        changed += len(rows)
+        if progress:
+            progress("assessing", assessed, max(total, assessed))
+    if changed:
+        trail.save_head()
+    return ReassessReport(assessed, changed, assessed - changed)
+
+
+def _summary(result: Assessment, version: int) -> dict[str, Any]:
+    return {
+        "version": version, "priority": result.priority, "band": result.band, "action": result.action,
+        "severity": result.severity, "likelihood": result.likelihood, "involvement": result.involvement,
+        "heightened": result.heightened, "worst_harm": result.worst_harm,
+        "policy": f"{result.policy_id} {result.policy_version}",
+    }  # fmt: skip
+
+
+def _row(
+    sid: str, version: int, created: str, actor: str, reason: str, digest: str, result: Assessment, body: dict[str, Any]
+) -> tuple[Any, ...]:
+    return (
+        sid, version, True, created, actor, reason, digest, result.policy_id, result.policy_version, result.org_id,
+        result.service_id, result.severity, result.likelihood, result.involvement, result.heightened, result.priority,
+        result.band, result.action, result.worst_harm, json.dumps(body, ensure_ascii=False),
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def current_assessments(
+    session: Session,
+    limit: int | None = 50,
+    band: str | None = None,
+    org: str | None = None,
+    heightened: bool | None = None,
+) -> list[AssessmentRecord]:
+    query = select(AssessmentRecord).where(AssessmentRecord.current.is_(True))
+    if band:
+        query = query.where(AssessmentRecord.band == band)
+    if org:
+        query = query.where(AssessmentRecord.org_id == org)
+    if heightened is not None:
+        query = query.where(AssessmentRecord.heightened.is_(heightened))
+    query = query.order_by(AssessmentRecord.priority.desc(), AssessmentRecord.subscription_id)
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def history(session: Session, subscription_id: str) -> list[AssessmentRecord]:
+    return list(
+        session.scalars(
+            select(AssessmentRecord)
+            .where(AssessmentRecord.subscription_id == subscription_id)
+            .order_by(AssessmentRecord.version)
+        )
+    )
+
+
+def mark_reviewed(session: Session, actor: str, note: str | None) -> RiskReview:
+    last = int(session.scalar(select(func.max(AssessmentRecord.id))) or 0)
+    review = RiskReview(at=now_iso(), actor=actor, note=note, last_assessment_id=last)
+    session.add(review)
+    session.flush()
+    AuditTrail(session, actor).record(
+        "review", "risk_review", str(review.id), None, {"last_assessment_id": last, "note": note}
+    )
+    return review
+
+
+@dataclass(frozen=True)
+class Difference:
+    subscription_id: str
+    before: AssessmentRecord | None
+    after: AssessmentRecord
+    reasons: list[str]
+    fields: dict[str, tuple[Any, Any]]
+
+
+def diff_since_review(session: Session) -> tuple[RiskReview | None, list[Difference]]:
+    review = session.scalars(select(RiskReview).order_by(RiskReview.id.desc()).limit(1)).first()
+    since = review.last_assessment_id if review else 0
+    newer = list(
+        session.scalars(
+            select(AssessmentRecord)
+            .where(AssessmentRecord.id > since)
+            .order_by(AssessmentRecord.subscription_id, AssessmentRecord.version)
+        )
+    )
+    by_sub: dict[str, list[AssessmentRecord]] = {}
+    for rec in newer:
+        by_sub.setdefault(rec.subscription_id, []).append(rec)
+    out: list[Difference] = []
+    for sid, recs in by_sub.items():
+        after = recs[-1]
+        before = session.scalars(
+            select(AssessmentRecord)
+            .where(AssessmentRecord.subscription_id == sid, AssessmentRecord.id <= since)
+            .order_by(AssessmentRecord.version.desc())
+            .limit(1)
+        ).first()
+        fields = {}
+        for name in (
+            "priority",
+            "band",
+            "action",
+            "severity",
+            "likelihood",
+            "involvement",
+            "heightened",
+            "worst_harm",
+            "policy_version",
+        ):
+            old = getattr(before, name) if before else None
+            new = getattr(after, name)
+            if old != new:
+                fields[name] = (old, new)
+        if fields:
+            out.append(Difference(sid, before, after, [r.reason for r in recs], fields))
+    out.sort(key=lambda d: -d.after.priority)
+    return review, out
+
+
+def index_for(session: Session) -> RegisterIndex:
+    return load_index(session)
