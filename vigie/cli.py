@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from vigie.commands import demo as demo_commands
+from vigie.commands import evidence as evidence_commands
 from vigie.commands import register as register_commands
+from vigie.commands import risk as risk_commands
 
 app = typer.Typer(
     help="Heightened human-rights due diligence for cloud and AI providers.",
@@ -13,6 +15,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 register_commands.install(app)
+evidence_commands.install(app)
+risk_commands.install(app)
 demo_commands.install(app)
 
 

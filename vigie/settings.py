@@ -21,6 +21,8 @@ class Settings:
     database_url: str
     actor: str
     config_path: Path | None
+    provider: str | None = None  # the provider's own name, so its confirmations count as such
+    policy_path: Path | None = None
 
 
 def _read_toml(path: Path) -> dict[str, object]:
@@ -47,7 +49,19 @@ def load_settings() -> Settings:
     url_from_file = database.get("url") if isinstance(database, dict) else None
     url = os.environ.get("VIGIE_DATABASE_URL") or url_from_file or DEFAULT_DATABASE_URL
     actor = os.environ.get("VIGIE_USER") or _login_name()
-    return Settings(database_url=str(url), actor=actor, config_path=path)
+    provider_section = data.get("provider", {})
+    provider = os.environ.get("VIGIE_PROVIDER") or (
+        provider_section.get("name") if isinstance(provider_section, dict) else None
+    )
+    risk_section = data.get("risk", {})
+    policy = os.environ.get("VIGIE_POLICY") or (risk_section.get("policy") if isinstance(risk_section, dict) else None)
+    return Settings(
+        database_url=str(url),
+        actor=actor,
+        config_path=path,
+        provider=str(provider) if provider else None,
+        policy_path=Path(str(policy)) if policy else None,
+    )
 
 
 def _login_name() -> str:

@@ -62,6 +62,14 @@ def run_demo(
         for territory, flag in territory_flags(session):
             flags.add_row(territory.name, flag.flag, flag.as_of.isoformat())
         console.print(flags)
+        from vigie.commands.risk import ranking_table
+        from vigie.risk.service import current_assessments
+
+        console.print(
+            ranking_table(
+                session, current_assessments(session, limit=None), "Relationships by priority (vigie risk list)"
+            )
+        )
         result = verify(session)
     if not result.ok:
         fail("the demo's audit log does not verify")
@@ -69,6 +77,8 @@ def run_demo(
     console.print(
         f"\nThe demo database is [bold]{database}[/]. Explore it with, for example:\n"
         f"  VIGIE_DATABASE_URL=sqlite:///{database} vigie register show 'Unité 8200'\n"
+        f"  VIGIE_DATABASE_URL=sqlite:///{database} vigie risk explain sub-8200-storage\n"
+        f"  VIGIE_DATABASE_URL=sqlite:///{database} vigie evidence allegations\n"
         f"  VIGIE_DATABASE_URL=sqlite:///{database} vigie audit log sub-8200-storage",
         highlight=False,
     )

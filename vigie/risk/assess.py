@@ -267,23 +267,28 @@ def assess_harm(
     )
 
 
-def assess(rel: Relationship, claims: list[Claim], policy: Policy, as_of: date) -> Assessment:
+def _corroborates(claim: Claim, provider_names: tuple[str, ...]) -> bool:
+    """The provider's own confirmation (its statement, or one attributed to it), or a UN body's or court's finding."""
+    if claim.stance not in CORROBORATING:
+        return False
+    if claim.source_kind in ("company-statement", "internal"):
+        return True
+    if claim.stance == "finds" and claim.source_kind in ("un-body", "court"):
+        return True
+    speaker = (claim.attributed_to or "").casefold()
+    return claim.stance == "confirms" and any(name.casefold() in speaker for name in provider_names if name)
+
+
+def assess(
+    rel: Relationship, claims: list[Claim], policy: Policy, as_of: date, provider_names: tuple[str, ...] = ()
+) -> Assessment:
     relevant = [(c, r) for c in claims if (r := relation_to(rel, c)) is not None]
     territories = _territories(rel, (c for c, _ in relevant if c.stance in ALLEGING))
     heightened_f = _heightened(rel, territories, policy)
     heightened = heightened_f.value > 0
     involvement_f = _involvement(rel, policy)
     involvement = _level_name(involvement_f.value)
-    corroborating = [
-        c
-        for c, r in relevant
-        if c.stance in CORROBORATING
-        and (
-            c.source_kind in ("company-statement", "internal")
-            or (c.stance == "finds" and c.source_kind in ("un-body", "court"))
-            or (c.attributed_to is not None and c.stance == "confirms")
-        )
-    ]
+    corroborating = [c for c, _ in relevant if _corroborates(c, provider_names)]
     harms_named = sorted({h for c, _ in relevant for h in c.harms if h in policy.harms})
     pr = policy.priority
     inv_weight = pr.involvement_weight[involvement]  # type: ignore[index]
@@ -295,18 +300,29 @@ def assess(rel: Relationship, claims: list[Claim], policy: Policy, as_of: date) 
             continue
         priority = round(result.severity * (0.5 + result.likelihood) * context_mult * inv_weight, 4)
         harm_results.append(replace(result, priority=priority))
-    harm_results.sort(key=lambda h: (-h.priority, -h.severity, h.harm))
+    # The worst credible harm sets the severity (UNGP 14); the priority is the highest of the harms'
+    # priorities, so that more evidence about any harm can only raise it.
+    harm_results.sort(key=lambda h: (-h.severity, -h.likelihood, h.harm))
     customer_risk = policy.customer_kinds.risk.get(rel.org_kind, 2)
     factors = [heightened_f, involvement_f]
     if harm_results:
         worst = harm_results[0]
-        severity, likelihood, priority = worst.severity, worst.likelihood, worst.priority
+        driver = max(harm_results, key=lambda h: (h.priority, h.severity))
+        severity, likelihood, priority = worst.severity, worst.likelihood, driver.priority
+        factors.append(
+            Factor(
+                "severity",
+                severity,
+                f"the worst credible harm is '{worst.harm}' ({worst.label}), with likelihood {likelihood}",
+                (policy.severity.clause,),
+            )
+        )
         factors.append(
             Factor(
                 "priority",
                 priority,
-                f"{pr.formula}: {severity} x (0.5 + {likelihood}) x {context_mult} x {inv_weight}"
-                f" for the harm '{worst.harm}'",
+                f"{pr.formula}: {driver.severity} x (0.5 + {driver.likelihood}) x {context_mult} x {inv_weight}"
+                f", for the harm '{driver.harm}' (the highest of the harms' priorities)",
                 (pr.clause,),
             )
         )
@@ -347,7 +363,9 @@ def assess(rel: Relationship, claims: list[Claim], policy: Policy, as_of: date) 
     return assessment
 
 
-def inputs_digest(rel: Relationship, claims: list[Claim], policy: Policy, as_of: date) -> str:
+def inputs_digest(
+    rel: Relationship, claims: list[Claim], policy: Policy, as_of: date, provider_names: tuple[str, ...] = ()
+) -> str:
     """What the assessment depends on; equal digests mean an equal assessment."""
     payload = json.dumps(
         [
@@ -355,6 +373,7 @@ def inputs_digest(rel: Relationship, claims: list[Claim], policy: Policy, as_of:
             sorted((asdict(c) for c in claims), key=lambda d: d["claim_id"]),
             policy_digest(policy),
             as_of.isoformat(),
+            list(provider_names),
         ],
         sort_keys=True,
         default=str,

@@ -78,6 +78,7 @@ def reassess(
     subscription_ids: Iterable[str] | None = None,
     org_ids: Iterable[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    provider_names: tuple[str, ...] = (),
 ) -> ReassessReport:
     """Assess the chosen relationships (all when none are chosen); store a version only when it changed.
 
@@ -102,12 +103,12 @@ def reassess(
         superseded: list[int] = []
         for rel in batch:
             claims = _claims_for(rel, by_org)
-            digest = inputs_digest(rel, claims, policy, as_of)
+            digest = inputs_digest(rel, claims, policy, as_of, provider_names)
             assessed += 1
             previous = current.get(rel.subscription_id)
             if previous is not None and previous[2] == digest:
                 continue
-            result = assess(rel, claims, policy, as_of)
+            result = assess(rel, claims, policy, as_of, provider_names)
             body = result.to_json()
             version = previous[1] + 1 if previous else 1
             rows.append(_row(rel.subscription_id, version, created, actor, reason, digest, result, body))

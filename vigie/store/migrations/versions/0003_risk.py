@@ -1,7 +1,7 @@
 """Risk assessments, versioned, and the reviewers' marks.
 
-Revision ID: 0004_risk
-Revises: 0001_register
+Revision ID: 0003_risk
+Revises: 0002_evidence
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_risk"
-down_revision = "0001_register"
+revision = "0003_risk"
+down_revision = "0002_evidence"
 branch_labels = None
 depends_on = None
 

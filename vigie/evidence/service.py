@@ -1,0 +1,491 @@
+"""The evidence stage's service functions: ingest documents, correct what was extracted, read it back.
+
+Every write appends to the audit log in the same transaction. Reviewers' corrections are stored
+against the document's content hash and re-applied whenever the document is extracted again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from vigie import __version__
+from vigie.audit.trail import AuditTrail, now_iso
+from vigie.evidence import fetch
+from vigie.evidence.allegations import Allegation, ClaimView, group
+from vigie.evidence.claims import Claim
+from vigie.evidence.extract import Extraction, Extractor
+from vigie.evidence.lexicon import DATA
+from vigie.evidence.mentions import Mention, RegisterNames
+from vigie.evidence.read import SUFFIXES, Source, Unreadable, read_path
+from vigie.evidence.tables import ClaimLink, ClaimRecord, Correction, Document, MentionRecord
+from vigie.register.tables import Alias, Organisation, Service
+from vigie.store.engine import session_scope
+
+Progress = Callable[[str, int, int], None]
+BATCH = 32
+
+
+@cache
+def extractor_version() -> str:
+    """Fingerprint of the rules: the data files and vigie's version. Stored with each document."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(DATA.rglob("*.yaml")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def register_names(session: Session) -> RegisterNames:
+    names = RegisterNames()
+    for org_id, name in session.execute(select(Organisation.id, Organisation.name)):
+        names.add_organisation(org_id, [name])
+    for org_id, name in session.execute(select(Alias.org_id, Alias.name)):
+        names.add_organisation(org_id, [name])
+    for service_id, name in session.execute(select(Service.id, Service.name)):
+        names.add_service(service_id, name)
+    return names
+
+
+# -------------------------------------------------------------------------------------------- input
+
+
+@dataclass(frozen=True)
+class Input:
+    origin: str
+    path: Path | None = None
+    url: str | None = None
+
+
+def collect(paths: Sequence[Path]) -> tuple[list[Input], list[tuple[str, str]]]:
+    """Files, folders (recursively) and URL lists, in a stable order; missing paths are failures."""
+    inputs: list[Input] = []
+    failed: list[tuple[str, str]] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in SUFFIXES and not child.name.startswith("."):
+                    inputs.extend(_expand(child))
+        elif path.is_file():
+            inputs.extend(_expand(path))
+        else:
+            failed.append((str(path), "no such file or folder"))
+    return inputs, failed
+
+
+def _expand(path: Path) -> list[Input]:
+    if fetch.is_url_list(path):
+        return [Input(url, url=url) for url in fetch.urls_in(path)]
+    return [Input(str(path), path=path)]
+
+
+def _read(item: Input) -> Source:
+    if item.url is not None:
+        return fetch.fetch(item.url)
+    assert item.path is not None
+    return read_path(item.path)
+
+
+# ------------------------------------------------------------------------------------------ storing
+
+
+def document_id(sha256: str) -> str:
+    return f"doc-{sha256[:32]}"
+
+
+def claim_id(doc_id: str, start: int, end: int, stance: str) -> str:
+    return f"{doc_id}:{start}-{end}:{stance}"
+
+
+def _mention_json(m: Mention) -> dict[str, Any]:
+    return {"text": m.text, "start": m.start, "end": m.end, "kind": m.kind, "entity_id": m.entity_id}
+
+
+def _claim_row(doc_id: str, claim: Claim) -> ClaimRecord:
+    return ClaimRecord(
+        id=claim_id(doc_id, claim.start, claim.end, claim.stance),
+        document_id=doc_id,
+        start=claim.start,
+        end=claim.end,
+        quote=claim.quote,
+        stance=claim.stance,
+        actions=list(claim.actions),
+        actors=[_mention_json(a) for a in claim.actors],
+        services=[{**_mention_json(s), "capabilities": list(s.capabilities)} for s in claim.services],
+        harms=list(claim.harms),
+        places=[_mention_json(p) for p in claim.places],
+        date=claim.date,
+        attributed_to=claim.attributed_to,
+        cues=[c.__dict__ for c in claim.cues],
+        origin="extracted",
+        rejected=False,
+    )
+
+
+def _links(record: ClaimRecord) -> list[ClaimLink]:
+    links: set[tuple[str, str]] = set()
+    for actor in record.actors:
+        if actor.get("entity_id") and actor.get("kind") == "organisation":
+            links.add(("organisation", actor["entity_id"]))
+    for service in record.services:
+        if service.get("entity_id"):
+            links.add(("service", service["entity_id"]))
+    for place in record.places:
+        if place.get("entity_id"):
+            links.add(("territory", place["entity_id"]))
+    return [ClaimLink(claim_id=record.id, kind=k, entity_id=e) for k, e in sorted(links)]
+
+
+def store_extraction(session: Session, extraction: Extraction, actor: str) -> Document:
+    info = extraction.document
+    doc_id = document_id(info.sha256)
+    existing = session.get(Document, doc_id)
+    before = None
+    if existing is not None:
+        before = _document_summary(session, existing)
+        session.execute(delete(ClaimRecord).where(ClaimRecord.document_id == doc_id))
+        session.execute(delete(MentionRecord).where(MentionRecord.document_id == doc_id))
+        session.delete(existing)
+        session.flush()
+    doc = Document(
+        id=doc_id,
+        sha256=info.sha256,
+        origin=info.origin,
+        url=info.url,
+        title=info.title,
+        publisher=info.publisher,
+        kind=info.kind,
+        published=info.date,
+        language=info.language,
+        media_type=info.media_type,
+        text=extraction.text,
+        ingested_at=now_iso(),
+        ingested_by=actor,
+        extractor=extractor_version(),
+        notes=extraction.notes,
+    )
+    session.add(doc)
+    session.flush()
+    session.add_all(
+        MentionRecord(
+            document_id=doc_id,
+            start=m.start,
+            end=m.end,
+            text=m.text,
+            kind=m.kind,
+            entity_id=m.entity_id,
+            via=m.via,
+            capabilities=list(m.capabilities),
+        )
+        for m in extraction.mentions
+    )
+    records: dict[str, ClaimRecord] = {}
+    for claim in extraction.claims:
+        record = _claim_row(doc_id, claim)
+        records.setdefault(record.id, record)
+    session.add_all(records.values())
+    session.flush()
+    session.add_all(link for record in records.values() for link in _links(record))
+    session.flush()
+    apply_corrections(session, doc)
+    AuditTrail(session, actor).record(
+        "reextract" if before else "ingest", "document", doc_id, before, _document_summary(session, doc)
+    )
+    return doc
+
+
+def _document_summary(session: Session, doc: Document) -> dict[str, Any]:
+    claims = session.scalars(select(ClaimRecord.id).where(ClaimRecord.document_id == doc.id)).all()
+    mentions = session.scalars(select(MentionRecord.id).where(MentionRecord.document_id == doc.id)).all()
+    return {
+        "sha256": doc.sha256, "origin": doc.origin, "title": doc.title, "publisher": doc.publisher, "kind": doc.kind,
+        "published": doc.published, "language": doc.language, "extractor": doc.extractor,
+        "mentions": len(mentions), "claims": len(claims),
+    }  # fmt: skip
+
+
+@dataclass
+class IngestReport:
+    added: list[Document] = field(default_factory=list)
+    reextracted: list[Document] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # origin, document id
+    failed: list[tuple[str, str]] = field(default_factory=list)  # origin, reason
+    organisations: set[str] = field(default_factory=set)  # register organisations the new evidence names
+
+
+def ingest(
+    engine: Engine,
+    paths: Sequence[Path],
+    actor: str,
+    kind: str | None = None,
+    reextract: bool = False,
+    use_ner: bool | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Read, extract and store; an unreadable document is reported and the rest goes on.
+
+    Each batch of documents is one transaction, so a crash loses at most the batch being written.
+    """
+    inputs, failed = collect(paths)
+    report = IngestReport(failed=failed)
+    with session_scope(engine) as session:
+        extractor = Extractor(register_names(session), use_ner)
+    seen: set[str] = set()
+    for start in range(0, len(inputs), BATCH):
+        batch = inputs[start : start + BATCH]
+        sources: list[Source] = []
+        for item in batch:
+            try:
+                sources.append(_read(item))
+            except Unreadable as exc:
+                report.failed.append((item.origin, str(exc)))
+            except OSError as exc:
+                report.failed.append((item.origin, f"cannot read: {exc}"))
+        with session_scope(engine) as session:
+            fresh: list[Source] = []
+            for source in sources:
+                doc_id = document_id(source.sha256)
+                if doc_id in seen or (not reextract and session.get(Document, doc_id) is not None):
+                    report.duplicates.append((source.origin, doc_id))
+                    continue
+                seen.add(doc_id)
+                fresh.append(source)
+            for extraction in extractor.extract_many(fresh, kind):
+                existed = session.get(Document, document_id(extraction.document.sha256)) is not None
+                doc = store_extraction(session, extraction, actor)
+                (report.reextracted if existed else report.added).append(doc)
+                report.organisations.update(
+                    m.entity_id for m in extraction.mentions if m.kind == "organisation" and m.entity_id
+                )
+        if progress:
+            progress("ingesting", min(start + BATCH, len(inputs)), len(inputs))
+    return report
+
+
+# -------------------------------------------------------------------------------------- corrections
+
+
+class CorrectionError(Exception):
+    """A correction that cannot apply: unknown document, mention, claim or organisation."""
+
+
+def _record_correction(
+    session: Session, doc: Document, action: str, start: int, end: int, payload: dict[str, Any], actor: str,
+    note: str | None,
+) -> Correction:  # fmt: skip
+    correction = Correction(
+        document_sha256=doc.sha256, action=action, start=start, end=end, payload=payload, actor=actor, at=now_iso(),
+        note=note,
+    )  # fmt: skip
+    session.add(correction)
+    session.flush()
+    AuditTrail(session, actor).record(
+        action, "correction", str(correction.id), None,
+        {"document": doc.id, "start": start, "end": end, **payload, "note": note},
+    )  # fmt: skip
+    apply_corrections(session, doc)
+    return correction
+
+
+def link_mention(
+    session: Session, doc_id: str, start: int, end: int, org_id: str, actor: str, note: str | None = None
+) -> Correction:
+    doc = _document(session, doc_id)
+    if session.get(Organisation, org_id) is None:
+        raise CorrectionError(f"no organisation {org_id!r} in the register")
+    found = session.scalars(
+        select(MentionRecord).where(
+            MentionRecord.document_id == doc_id, MentionRecord.start == start, MentionRecord.end == end
+        )
+    ).first()
+    if found is None:
+        raise CorrectionError(f"{doc_id} has no mention at {start}-{end}")
+    return _record_correction(session, doc, "link-mention", start, end, {"org_id": org_id}, actor, note)
+
+
+def reject_claim(session: Session, claim: str, actor: str, note: str | None = None) -> Correction:
+    record = session.get(ClaimRecord, claim)
+    if record is None:
+        raise CorrectionError(f"no claim {claim!r}")
+    doc = _document(session, record.document_id)
+    payload = {"stance": record.stance}
+    return _record_correction(session, doc, "reject-claim", record.start, record.end, payload, actor, note)
+
+
+def add_claim(
+    session: Session,
+    doc_id: str,
+    start: int,
+    end: int,
+    stance: str,
+    actor: str,
+    harms: Sequence[str] = (),
+    org_ids: Sequence[str] = (),
+    service_ids: Sequence[str] = (),
+    territory_ids: Sequence[str] = (),
+    date: str | None = None,
+    attributed_to: str | None = None,
+    note: str | None = None,
+) -> Correction:
+    from vigie.evidence.lexicon import STANCES, harm_taxonomy
+
+    doc = _document(session, doc_id)
+    if not 0 <= start < end <= len(doc.text):
+        raise CorrectionError(f"offsets {start}-{end} are outside the document (0-{len(doc.text)})")
+    if stance not in STANCES:
+        raise CorrectionError(f"stance must be one of {', '.join(STANCES)}")
+    unknown = [h for h in harms if h not in harm_taxonomy()]
+    if unknown:
+        raise CorrectionError(f"unknown harms {unknown}; known: {', '.join(harm_taxonomy())}")
+    for org in org_ids:
+        if session.get(Organisation, org) is None:
+            raise CorrectionError(f"no organisation {org!r} in the register")
+    payload = {
+        "stance": stance, "harms": list(harms), "org_ids": list(org_ids), "service_ids": list(service_ids),
+        "territory_ids": list(territory_ids), "date": date, "attributed_to": attributed_to,
+    }  # fmt: skip
+    return _record_correction(session, doc, "add-claim", start, end, payload, actor, note)
+
+
+def apply_corrections(session: Session, doc: Document) -> None:
+    """Re-apply, in order, every correction made to this document's content."""
+    corrections = session.scalars(
+        select(Correction).where(Correction.document_sha256 == doc.sha256).order_by(Correction.id)
+    ).all()
+    for correction in corrections:
+        if correction.action == "link-mention":
+            _apply_link(session, doc, correction)
+        elif correction.action == "reject-claim":
+            for record in session.scalars(
+                select(ClaimRecord).where(
+                    ClaimRecord.document_id == doc.id,
+                    ClaimRecord.start == correction.start,
+                    ClaimRecord.end == correction.end,
+                    ClaimRecord.stance == correction.payload.get("stance"),
+                )
+            ):
+                record.rejected = True
+        elif correction.action == "add-claim":
+            _apply_added_claim(session, doc, correction)
+    session.flush()
+
+
+def _apply_link(session: Session, doc: Document, correction: Correction) -> None:
+    org_id = correction.payload["org_id"]
+    for mention in session.scalars(
+        select(MentionRecord).where(
+            MentionRecord.document_id == doc.id,
+            MentionRecord.start == correction.start,
+            MentionRecord.end == correction.end,
+        )
+    ):
+        mention.kind, mention.entity_id, mention.via = "organisation", org_id, "reviewer"
+    for record in session.scalars(
+        select(ClaimRecord).where(
+            ClaimRecord.document_id == doc.id,
+            ClaimRecord.start <= correction.start,
+            ClaimRecord.end >= correction.end,
+        )
+    ):
+        changed = False
+        actors = []
+        for actor in record.actors:
+            if actor.get("start") == correction.start and actor.get("end") == correction.end:
+                actor = {**actor, "entity_id": org_id, "kind": "organisation"}
+                changed = True
+            actors.append(actor)
+        if changed:
+            record.actors = actors
+            session.execute(delete(ClaimLink).where(ClaimLink.claim_id == record.id))
+            session.add_all(_links(record))
+
+
+def _apply_added_claim(session: Session, doc: Document, correction: Correction) -> None:
+    p = correction.payload
+    cid = claim_id(doc.id, correction.start, correction.end, p["stance"]) + ":reviewer"
+    if session.get(ClaimRecord, cid) is not None:
+        return
+    record = ClaimRecord(
+        id=cid,
+        document_id=doc.id,
+        start=correction.start,
+        end=correction.end,
+        quote=doc.text[correction.start : correction.end],
+        stance=p["stance"],
+        actions=[],
+        actors=[{"text": o, "entity_id": o, "kind": "organisation"} for o in p.get("org_ids", [])],
+        services=[{"text": s, "entity_id": s, "capabilities": []} for s in p.get("service_ids", [])],
+        harms=list(p.get("harms", [])),
+        places=[{"text": t, "entity_id": t} for t in p.get("territory_ids", [])],
+        date=p.get("date"),
+        attributed_to=p.get("attributed_to"),
+        cues=[
+            {"kind": "reviewer", "value": correction.actor, "text": correction.note or "", "start": correction.start}
+        ],
+        origin="reviewer",
+        rejected=False,
+    )
+    session.add(record)
+    session.flush()
+    session.add_all(_links(record))
+
+
+def _document(session: Session, doc_id: str) -> Document:
+    doc = session.get(Document, doc_id)
+    if doc is None:
+        doc = session.scalars(select(Document).where(Document.id.startswith(doc_id))).first()
+    if doc is None:
+        raise CorrectionError(f"no document {doc_id!r}")
+    return doc
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def find_document(session: Session, doc_id: str) -> Document | None:
+    try:
+        return _document(session, doc_id)
+    except CorrectionError:
+        return None
+
+
+def claim_views(
+    session: Session, org_ids: Iterable[str] | None = None, include_rejected: bool = False
+) -> Iterator[tuple[ClaimRecord, Document]]:
+    query = select(ClaimRecord, Document).join(Document, Document.id == ClaimRecord.document_id)
+    if org_ids is not None:
+        wanted = list(org_ids)
+        linked = select(ClaimLink.claim_id).where(ClaimLink.kind == "organisation", ClaimLink.entity_id.in_(wanted))
+        query = query.where(ClaimRecord.id.in_(linked))
+    if not include_rejected:
+        query = query.where(ClaimRecord.rejected.is_(False))
+    yield from session.execute(query.order_by(ClaimRecord.document_id, ClaimRecord.start))
+
+
+def view_of(record: ClaimRecord, doc: Document) -> ClaimView:
+    services = [s["entity_id"] for s in record.services if s.get("entity_id")]
+    services += [f"capability:{c}" for s in record.services for c in s.get("capabilities", [])]
+    return ClaimView(
+        claim_id=record.id,
+        document_id=doc.id,
+        publisher=doc.publisher,
+        kind=doc.kind,
+        when=record.date or doc.published,
+        stance=record.stance,
+        quote=record.quote,
+        org_ids=tuple(
+            sorted({a["entity_id"] for a in record.actors if a.get("entity_id") and a.get("kind") == "organisation"})
+        ),
+        services=tuple(sorted(set(services))),
+        harms=tuple(record.harms),
+    )
+
+
+def allegations(session: Session, org_ids: Iterable[str] | None = None) -> list[Allegation]:
+    return group(view_of(r, d) for r, d in claim_views(session, org_ids))

@@ -1,0 +1,58 @@
+"""The evidence stage's claims, as the risk stage reads them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from vigie.evidence.service import claim_views
+from vigie.risk.gather import load_index
+from vigie.risk.inputs import Claim, Territory
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value if len(value) == 10 else f"{value}-01" if len(value) == 7 else f"{value}-01-01")
+    except ValueError:
+        return None
+
+
+def claims_from_evidence(session: Session, org_ids: set[str]) -> list[Claim]:
+    """Every claim, not rejected, that names one of these organisations."""
+    index = load_index(session)
+    out: list[Claim] = []
+    for record, doc in claim_views(session, org_ids):
+        orgs = tuple(
+            sorted({a["entity_id"] for a in record.actors if a.get("entity_id") and a.get("kind") == "organisation"})
+        )
+        services = tuple(sorted({s["entity_id"] for s in record.services if s.get("entity_id")}))
+        capabilities = tuple(sorted({c for s in record.services for c in s.get("capabilities", [])}))
+        territories = tuple(
+            index.territories.get(p["entity_id"], Territory(p["entity_id"], p.get("text") or p["entity_id"]))
+            for p in record.places
+            if p.get("entity_id")
+        )
+        out.append(
+            Claim(
+                claim_id=record.id,
+                document_id=doc.id,
+                document_title=doc.title or doc.origin,
+                publisher=doc.publisher or doc.origin,
+                source_kind=doc.kind,
+                published=_date(doc.published) or _date(record.date),
+                quote=record.quote,
+                start=record.start,
+                end=record.end,
+                stance=record.stance,
+                harms=tuple(record.harms),
+                org_ids=orgs,
+                service_ids=services,
+                capabilities=capabilities,
+                territories=territories,
+                attributed_to=record.attributed_to,
+            )
+        )
+    return out
