@@ -91,9 +91,11 @@ def extract(
     config = settings()
     from vigie.store.engine import make_engine
 
-    engine = make_engine(config.database_url)
+    url = config.database_url
+    sqlite_file = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    engine = make_engine(url)
     try:
-        if current_revision(engine) == head_revision():
+        if (sqlite_file is None or Path(sqlite_file).exists()) and current_revision(engine) == head_revision():
             with session_scope(engine) as session:
                 names = service.register_names(session)
     except Exception:
