@@ -65,7 +65,8 @@ def ingest(
     else:
         for doc in report.added + report.reextracted:
             console.print(
-                f"[green]+[/] {doc.id}  {escape(doc.title or doc.origin)[:90]}  [dim]{doc.kind}, {doc.language}[/]"
+                f"[green]+[/] {doc.id}  {escape(doc.title or doc.origin)[:90]}  [dim]{doc.kind}, {doc.language}[/]",
+                highlight=False,
             )
         for origin, doc_id in report.duplicates:
             console.print(f"[dim]= {origin}: already ingested as {doc_id}[/]", highlight=False)

@@ -15,7 +15,6 @@ from vigie.commands.common import console, err_console, fail, open_engine, progr
 from vigie.register import service
 from vigie.register.errors import ImportFailed
 from vigie.register.export import dump_json, export_csv, export_json, write_csv
-from vigie.register.ftm import export_ftm
 from vigie.register.importer import Plan
 from vigie.register.specs import SPECS
 from vigie.store.engine import session_scope
@@ -110,6 +109,8 @@ def export(
             text = dump_json(export_json(session))
             _emit(text, output)
         elif format == "ftm":
+            from vigie.register.ftm import export_ftm  # followthemoney takes a second to import
+
             text = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in export_ftm(session))
             _emit(text, output)
         else:

@@ -60,10 +60,23 @@ def find_dates(text: str, start: int, end: int, lang: Language, reference: date 
     return out
 
 
+def _iso_date(value: str) -> date | None:
+    """Front matter and HTML metadata mostly carry ISO dates, which need no 4 ms of dateparser."""
+    if len(value) < 10 or (len(value) > 10 and value[10] not in "T "):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
 def parse_document_date(value: str | None, languages: list[str] | None = None) -> date | None:
     """A publication date from metadata or a dateline, in any language dateparser knows."""
     if not value:
         return None
+    iso = _iso_date(value.strip())
+    if iso is not None:
+        return iso
     parsed = dateparser.parse(
         value.strip(),
         languages=languages,

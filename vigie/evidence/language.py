@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
+from itertools import islice
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -16,13 +18,21 @@ CANDIDATES = (
 
 @cache
 def _detector() -> LanguageDetector:
-    return LanguageDetectorBuilder.from_languages(*CANDIDATES).with_preloaded_language_models().build()
+    # Models load lazily, for the languages a text's alphabet leaves possible: preloading all of
+    # them cost 2.5 s at every start of `vigie ingest` for no gain in accuracy.
+    return LanguageDetectorBuilder.from_languages(*CANDIDATES).build()
 
 
-def detect(text: str, sample: int = 4000) -> str | None:
-    """ISO 639-1 code of the text's main language, from its beginning; None when unsure."""
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def detect(text: str, sample: int = 600) -> str | None:
+    """ISO 639-1 code of the text's main language, from its beginning; None when unsure.
+
+    A paragraph decides as well as the whole text and cost a fraction of it.
+    """
     snippet = text[:sample]
-    if sum(c.isalpha() for c in snippet) < 10:
+    if sum(1 for _ in islice(_LETTER.finditer(snippet), 10)) < 10:
         return None
     found = _detector().detect_language_of(snippet)
     return found.iso_code_639_1.name.lower() if found else None

@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, Table, delete, select
 from sqlalchemy.orm import Session
 
 from vigie import __version__
-from vigie.audit.trail import AuditTrail, now_iso
+from vigie.audit.trail import AuditTrail, Change, now_iso
 from vigie.evidence import fetch
 from vigie.evidence.allegations import Allegation, ClaimView, group
 from vigie.evidence.claims import Claim
@@ -27,6 +27,7 @@ from vigie.evidence.mentions import Mention, RegisterNames
 from vigie.evidence.read import SUFFIXES, Source, Unreadable, read_path
 from vigie.evidence.tables import ClaimLink, ClaimRecord, Correction, Document, MentionRecord
 from vigie.register.tables import Alias, Organisation, Service
+from vigie.store.bulk import insert_rows, row_maker
 from vigie.store.engine import session_scope
 
 Progress = Callable[[str, int, int], None]
@@ -107,107 +108,154 @@ def _mention_json(m: Mention) -> dict[str, Any]:
     return {"text": m.text, "start": m.start, "end": m.end, "kind": m.kind, "entity_id": m.entity_id}
 
 
-def _claim_row(doc_id: str, claim: Claim) -> ClaimRecord:
-    return ClaimRecord(
-        id=claim_id(doc_id, claim.start, claim.end, claim.stance),
-        document_id=doc_id,
-        start=claim.start,
-        end=claim.end,
-        quote=claim.quote,
-        stance=claim.stance,
-        actions=list(claim.actions),
-        actors=[_mention_json(a) for a in claim.actors],
-        services=[{**_mention_json(s), "capabilities": list(s.capabilities)} for s in claim.services],
-        harms=list(claim.harms),
-        places=[_mention_json(p) for p in claim.places],
-        date=claim.date,
-        attributed_to=claim.attributed_to,
-        cues=[c.__dict__ for c in claim.cues],
-        origin="extracted",
-        rejected=False,
-    )
+def _claim_values(doc_id: str, claim: Claim) -> dict[str, Any]:
+    return {
+        "id": claim_id(doc_id, claim.start, claim.end, claim.stance),
+        "document_id": doc_id,
+        "start": claim.start,
+        "end": claim.end,
+        "quote": claim.quote,
+        "stance": claim.stance,
+        "actions": list(claim.actions),
+        "actors": [_mention_json(a) for a in claim.actors],
+        "services": [{**_mention_json(s), "capabilities": list(s.capabilities)} for s in claim.services],
+        "harms": list(claim.harms),
+        "places": [_mention_json(p) for p in claim.places],
+        "date": claim.date,
+        "attributed_to": claim.attributed_to,
+        "cues": [c.__dict__ for c in claim.cues],
+        "origin": "extracted",
+        "rejected": False,
+    }
+
+
+def _link_values(
+    claim: str, actors: list[dict[str, Any]], services: list[dict[str, Any]], places: list[dict[str, Any]]
+) -> list[dict[str, str]]:
+    """One lookup row per organisation, service and territory a claim is about."""
+    links: set[tuple[str, str]] = set()
+    for actor in actors:
+        if actor.get("entity_id") and actor.get("kind") == "organisation":
+            links.add(("organisation", actor["entity_id"]))
+    for service in services:
+        if service.get("entity_id"):
+            links.add(("service", service["entity_id"]))
+    for place in places:
+        if place.get("entity_id"):
+            links.add(("territory", place["entity_id"]))
+    return [{"claim_id": claim, "kind": k, "entity_id": e} for k, e in sorted(links)]
 
 
 def _links(record: ClaimRecord) -> list[ClaimLink]:
-    links: set[tuple[str, str]] = set()
-    for actor in record.actors:
-        if actor.get("entity_id") and actor.get("kind") == "organisation":
-            links.add(("organisation", actor["entity_id"]))
-    for service in record.services:
-        if service.get("entity_id"):
-            links.add(("service", service["entity_id"]))
-    for place in record.places:
-        if place.get("entity_id"):
-            links.add(("territory", place["entity_id"]))
-    return [ClaimLink(claim_id=record.id, kind=k, entity_id=e) for k, e in sorted(links)]
+    return [ClaimLink(**v) for v in _link_values(record.id, record.actors, record.services, record.places)]
+
+
+def _document_values(extraction: Extraction, actor: str) -> dict[str, Any]:
+    info = extraction.document
+    return {
+        "id": document_id(info.sha256), "sha256": info.sha256, "origin": info.origin, "url": info.url,
+        "title": info.title, "publisher": info.publisher, "kind": info.kind, "published": info.date,
+        "language": info.language, "media_type": info.media_type, "text": extraction.text,
+        "ingested_at": now_iso(), "ingested_by": actor, "extractor": extractor_version(), "notes": extraction.notes,
+    }  # fmt: skip
+
+
+def _mention_values(doc_id: str, m: Mention) -> dict[str, Any]:
+    return {
+        "document_id": doc_id, "start": m.start, "end": m.end, "text": m.text, "kind": m.kind,
+        "entity_id": m.entity_id, "via": m.via, "capabilities": list(m.capabilities),
+    }  # fmt: skip
+
+
+def _claim_rows(doc_id: str, extraction: Extraction) -> list[dict[str, Any]]:
+    """The document's claims, one per (span, stance): the id is built from both."""
+    rows: dict[str, dict[str, Any]] = {}
+    for claim in extraction.claims:
+        values = _claim_values(doc_id, claim)
+        rows.setdefault(values["id"], values)
+    return list(rows.values())
 
 
 def store_extraction(session: Session, extraction: Extraction, actor: str) -> Document:
-    info = extraction.document
-    doc_id = document_id(info.sha256)
-    existing = session.get(Document, doc_id)
-    before = None
-    if existing is not None:
-        before = _document_summary(session, existing)
+    """Store one document, replacing an earlier extraction of the same content."""
+    return store_extractions(session, [extraction], actor)[0][0]
+
+
+def store_extractions(session: Session, extractions: Sequence[Extraction], actor: str) -> list[tuple[Document, bool]]:
+    """Store a batch of extractions; each comes back with whether it replaced an earlier one.
+
+    New documents, the common case, go in with one multi-row insert per table, which is what lets
+    ingest keep pace with the extractors; a document extracted again is replaced row by row.
+    """
+    ids = [document_id(e.document.sha256) for e in extractions]
+    existing = set(session.scalars(select(Document.id).where(Document.id.in_(ids))))
+    corrected = set(
+        session.scalars(
+            select(Correction.document_sha256)
+            .where(Correction.document_sha256.in_([e.document.sha256 for e in extractions]))
+            .distinct()
+        )
+    )
+    before: dict[str, dict[str, Any]] = {}
+    for doc_id in existing:
+        replaced = session.get(Document, doc_id)
+        assert replaced is not None
+        before[doc_id] = _document_summary(session, replaced)
         session.execute(delete(ClaimRecord).where(ClaimRecord.document_id == doc_id))
         session.execute(delete(MentionRecord).where(MentionRecord.document_id == doc_id))
-        session.delete(existing)
-        session.flush()
-    doc = Document(
-        id=doc_id,
-        sha256=info.sha256,
-        origin=info.origin,
-        url=info.url,
-        title=info.title,
-        publisher=info.publisher,
-        kind=info.kind,
-        published=info.date,
-        language=info.language,
-        media_type=info.media_type,
-        text=extraction.text,
-        ingested_at=now_iso(),
-        ingested_by=actor,
-        extractor=extractor_version(),
-        notes=extraction.notes,
-    )
-    session.add(doc)
+        session.delete(replaced)
     session.flush()
-    session.add_all(
-        MentionRecord(
-            document_id=doc_id,
-            start=m.start,
-            end=m.end,
-            text=m.text,
-            kind=m.kind,
-            entity_id=m.entity_id,
-            via=m.via,
-            capabilities=list(m.capabilities),
-        )
-        for m in extraction.mentions
-    )
-    records: dict[str, ClaimRecord] = {}
-    for claim in extraction.claims:
-        record = _claim_row(doc_id, claim)
-        records.setdefault(record.id, record)
-    session.add_all(records.values())
-    session.flush()
-    session.add_all(link for record in records.values() for link in _links(record))
-    session.flush()
-    apply_corrections(session, doc)
-    AuditTrail(session, actor).record(
-        "reextract" if before else "ingest", "document", doc_id, before, _document_summary(session, doc)
-    )
-    return doc
+    documents: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
+    claims: list[dict[str, Any]] = []
+    links: list[dict[str, str]] = []
+    stored: list[Document] = []
+    counts: dict[str, tuple[int, int]] = {}
+    for extraction, doc_id in zip(extractions, ids, strict=True):
+        values = _document_values(extraction, actor)
+        documents.append(values)
+        stored.append(Document(**values))
+        mentions.extend(_mention_values(doc_id, m) for m in extraction.mentions)
+        rows = _claim_rows(doc_id, extraction)
+        claims.extend(rows)
+        links.extend(v for r in rows for v in _link_values(r["id"], r["actors"], r["services"], r["places"]))
+        counts[doc_id] = (len(extraction.mentions), len(rows))
+    connection = session.connection()
+    for model, rows in ((Document, documents), (MentionRecord, mentions), (ClaimRecord, claims), (ClaimLink, links)):
+        if rows:
+            # Straight to the driver: SQLAlchemy's per-parameter processing cost more than the inserts.
+            table = cast(Table, model.__table__)
+            columns = tuple(rows[0])
+            make = row_maker(table, columns)
+            insert_rows(connection, table, columns, [make(row) for row in rows])
+    changes: list[Change] = []
+    for doc, values in zip(stored, documents, strict=True):
+        if doc.sha256 in corrected:
+            persistent = session.get(Document, doc.id)
+            assert persistent is not None
+            apply_corrections(session, persistent)
+            after = _document_summary(session, persistent)
+        else:
+            n_mentions, n_claims = counts[doc.id]
+            after = _summary(values, n_mentions, n_claims)
+        previous = before.get(doc.id)
+        changes.append(Change("reextract" if previous else "ingest", "document", doc.id, previous, after))
+    AuditTrail(session, actor).record_many(changes)
+    return [(doc, doc.id in existing) for doc in stored]
+
+
+_SUMMARY_KEYS = ("sha256", "origin", "title", "publisher", "kind", "published", "language", "extractor")
+
+
+def _summary(values: dict[str, Any], mentions: int, claims: int) -> dict[str, Any]:
+    """What the audit log keeps of a document: provenance and counts, not the text."""
+    return {**{k: values[k] for k in _SUMMARY_KEYS}, "mentions": mentions, "claims": claims}
 
 
 def _document_summary(session: Session, doc: Document) -> dict[str, Any]:
     claims = session.scalars(select(ClaimRecord.id).where(ClaimRecord.document_id == doc.id)).all()
     mentions = session.scalars(select(MentionRecord.id).where(MentionRecord.document_id == doc.id)).all()
-    return {
-        "sha256": doc.sha256, "origin": doc.origin, "title": doc.title, "publisher": doc.publisher, "kind": doc.kind,
-        "published": doc.published, "language": doc.language, "extractor": doc.extractor,
-        "mentions": len(mentions), "claims": len(claims),
-    }  # fmt: skip
+    return _summary({k: getattr(doc, k) for k in _SUMMARY_KEYS}, len(mentions), len(claims))
 
 
 @dataclass
@@ -249,17 +297,20 @@ def ingest(
                 report.failed.append((item.origin, f"cannot read: {exc}"))
         with session_scope(engine) as session:
             fresh: list[Source] = []
+            stored = set(
+                session.scalars(select(Document.id).where(Document.id.in_([document_id(s.sha256) for s in sources])))
+            )
             for source in sources:
                 doc_id = document_id(source.sha256)
-                if doc_id in seen or (not reextract and session.get(Document, doc_id) is not None):
+                if doc_id in seen or (not reextract and doc_id in stored):
                     report.duplicates.append((source.origin, doc_id))
                     continue
                 seen.add(doc_id)
                 fresh.append(source)
-            for extraction in extractor.extract_many(fresh, kind):
-                existed = session.get(Document, document_id(extraction.document.sha256)) is not None
-                doc = store_extraction(session, extraction, actor)
+            extractions = extractor.extract_many(fresh, kind)
+            for doc, existed in store_extractions(session, extractions, actor):
                 (report.reextracted if existed else report.added).append(doc)
+            for extraction in extractions:
                 report.organisations.update(
                     m.entity_id for m in extraction.mentions if m.kind == "organisation" and m.entity_id
                 )

@@ -69,12 +69,16 @@ def _append(spans: list[Span], text: str, start: int, end: int) -> None:
         spans.append(Span(start, end))
 
 
+@lru_cache(maxsize=64)
+def _folded_markers(markers: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fold(m) for m in markers)
+
+
 def clauses(text: str, span: Span, breaks: list[str]) -> list[Span]:
     """Split a sentence where a clause break of the language stands (", tout en", ", while")."""
     folded = fold(text[span.start : span.end])
     cuts: list[int] = []
-    for marker in breaks:
-        folded_marker = fold(marker)
+    for folded_marker in _folded_markers(tuple(breaks)):
         pos = folded.find(folded_marker)
         while pos != -1:
             cuts.append(pos)

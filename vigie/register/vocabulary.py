@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from followthemoney.types import registry
 
 DATA = Path(__file__).with_name("data")
 
@@ -30,4 +29,6 @@ def terms(name: str) -> dict[str, str]:
 @cache
 def countries() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes (upper case), from followthemoney's country type."""
+    from followthemoney.types import registry  # imported here: it costs a second at every start
+
     return frozenset(code.upper() for code in registry.country.names if len(code) == 2)
