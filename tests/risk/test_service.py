@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Engine, select
+import pytest
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from tests.risk.builders import GAZA, claim
 from vigie.audit.verify import verify
 from vigie.demo import DATA, TERRITORIES
 from vigie.register.service import import_files
-from vigie.risk import service
+from vigie.register.tables import Subscription
+from vigie.risk import gather, service
 from vigie.risk.inputs import Claim
 from vigie.risk.policy import default_policy
 from vigie.risk.tables import AssessmentRecord
@@ -123,3 +125,40 @@ def test_diff_since_the_last_review_says_what_changed_and_why(engine: Engine) ->
         assert d.reasons == ["ingested document d-42"]
         assert d.fields["worst_harm"] == (None, "life")
         assert "sub-val-clair-storage" not in changed
+
+
+def test_a_selection_larger_than_one_query_reads_each_relationship_once(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_IDS_PER_QUERY ids the selection is read in several queries, without repeating a subscription."""
+    setup_register(engine)
+    with session_scope(engine) as session:
+        # Bought by the ministry for the unit: its customer and its end user are both selected below.
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id == "sub-8200-storage")
+            .values(customer_id="org-il-mod", end_user_id="org-il-unit-8200")
+        )
+
+    def selected(**kwargs: object) -> list[str]:
+        with session_scope(engine) as session:
+            index = gather.load_index(session)
+            return [r.subscription_id for batch in gather.relationships(session, index, **kwargs) for r in batch]  # type: ignore[arg-type]
+
+    orgs = ["org-il-mod", "org-il-unit-8200", "org-fr-val-clair"]
+    subs = ["sub-ardent-storage", "sub-lisiere-ai", "sub-nowhere"]
+    whole = selected(org_ids=orgs, subscription_ids=subs)
+    assert sorted(whole) == whole and set(whole) == {
+        "sub-8200-storage", "sub-8200-ai", "sub-imod-translate", "sub-imod-workplace", "sub-val-clair-storage",
+        "sub-val-clair-compute", "sub-ardent-storage", "sub-lisiere-ai",
+    }  # fmt: skip
+    assert selected(org_ids=[], subscription_ids=[]) == []
+    monkeypatch.setattr(gather, "MAX_IDS_PER_QUERY", 1)
+    pieces = selected(org_ids=orgs, subscription_ids=subs)
+    assert len(pieces) == len(set(pieces)) and set(pieces) == set(whole)
+    assert selected(org_ids=[], subscription_ids=[]) == []
+    # And a re-assessment over the same selection stores the same thing.
+    source = Claims([claim(orgs=("org-il-unit-8200",), harms=("life",))])
+    report = run(engine, source, org_ids=["org-il-unit-8200"])
+    monkeypatch.setattr(gather, "MAX_IDS_PER_QUERY", 5_000)
+    assert report.assessed == 4 and run(engine, source, org_ids=["org-il-unit-8200"]).changed == 0

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from vigie.commands.common import console, fail, open_engine, progress_bar, settings
 from vigie.register.tables import Organisation, Service, Subscription
-from vigie.risk import service
+from vigie.risk import gather, service
 from vigie.risk.evidence_source import claims_from_evidence
 from vigie.risk.policy import Policy, PolicyError, load_policy, policy_digest
 from vigie.risk.tables import AssessmentRecord
@@ -77,15 +77,20 @@ def assess(
 
 
 def _names(session: Any, records: list[AssessmentRecord]) -> tuple[dict[str, str], dict[str, str]]:
-    orgs = dict(
-        session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_({r.org_id for r in records}))
-        ).all()
-    )
-    services = dict(
-        session.execute(select(Service.id, Service.name).where(Service.id.in_({r.service_id for r in records}))).all()
-    )
+    """Organisation and service names for these records, read in chunks (`risk list --limit 0` can list millions)."""
+    orgs: dict[str, str] = {}
+    for chunk in _chunks(sorted({r.org_id for r in records})):
+        orgs.update(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(chunk))).all())
+    services: dict[str, str] = {}
+    for chunk in _chunks(sorted({r.service_id for r in records})):
+        services.update(session.execute(select(Service.id, Service.name).where(Service.id.in_(chunk))).all())
     return orgs, services
+
+
+def _chunks(ids: list[str]) -> list[list[str]]:
+    """Slices of at most `gather.MAX_IDS_PER_QUERY` ids: one bound parameter each, under the drivers' limits."""
+    size = gather.MAX_IDS_PER_QUERY
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def ranking_table(session: Any, records: list[AssessmentRecord], title: str = "Relationships by priority") -> Table:
@@ -178,12 +183,17 @@ def _records_for(session: Any, target: str) -> list[AssessmentRecord]:
         from vigie.register.service import find_organisations
 
         org_ids = {o.id for o in find_organisations(session, target)}
-    subs = select(Subscription.id).where(Subscription.customer_id.in_(org_ids) | Subscription.end_user_id.in_(org_ids))
-    return list(
+    # The subscriptions first, then their assessments by subscription id: given a subquery, SQLite's
+    # planner reads every current assessment instead (see migration 0004_risk_indexes).
+    subs = list(
         session.scalars(
-            current.where(AssessmentRecord.subscription_id.in_(subs)).order_by(AssessmentRecord.priority.desc())
+            select(Subscription.id).where(Subscription.customer_id.in_(org_ids) | Subscription.end_user_id.in_(org_ids))
         )
     )
+    records: list[AssessmentRecord] = []
+    for chunk in _chunks(subs):
+        records.extend(session.scalars(current.where(AssessmentRecord.subscription_id.in_(chunk))))
+    return sorted(records, key=lambda r: (-r.priority, r.subscription_id))
 
 
 def _explain(r: AssessmentRecord, orgs: dict[str, str], services: dict[str, str], policy: Policy) -> None:

@@ -8,12 +8,13 @@ written out in docs/methodology.md.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from vigie.risk.inputs import Claim, Relationship, Territory
 from vigie.risk.policy import Policy, policy_digest
@@ -83,7 +84,47 @@ class Assessment:
     inputs_digest: str = field(default="")
 
     def to_json(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)  # type: ignore[no-any-return]
+
+    def json_text(self) -> str:
+        """`json.dumps(self.to_json(), ensure_ascii=False)`, without building the mappings first.
+
+        The C encoder asks `_fields` for each dataclass and encodes tuples as lists itself: a full
+        assessment of a large register stores one body per subscription.
+        """
+        return json.dumps(self, default=_fields, ensure_ascii=False)
+
+
+def _fields(value: object) -> dict[str, Any]:
+    """A frozen dataclass's fields, in declaration order (its __dict__), for `json.dumps`."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return value.__dict__
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None), date})
+
+
+def plain(value: Any) -> Any:
+    """`dataclasses.asdict` for this stage's frozen dataclasses, several times faster.
+
+    Tuples and lists become lists, and dates stay dates: `json.dumps` writes the result exactly as
+    it writes `asdict`'s, which keeps inputs digests (and so stored versions) stable.
+    """
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is tuple or kind is list:
+        return [plain(v) for v in value]
+    names = _FIELDS.get(kind)
+    if names is None:
+        if kind is dict:
+            return {k: plain(v) for k, v in value.items()}
+        if not is_dataclass(value):
+            return copy.deepcopy(value)
+        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
+    return {name: plain(getattr(value, name)) for name in names}
 
 
 def _cite(claim: Claim) -> Citation:
@@ -162,9 +203,46 @@ def _heightened(rel: Relationship, territories: list[Territory], policy: Policy)
     return Factor("heightened due diligence", 1.0, f"{places}{who}", (policy.context.clause,))
 
 
-def _involvement(rel: Relationship, policy: Policy) -> Factor:
+CUSTOM_WORK = "professional-services"
+
+
+def custom_work_claims(rel: Relationship, relevant: list[tuple[Claim, str]], policy: Policy) -> list[Claim]:
+    """Alleging claims that the provider's professional services were put to the harm itself.
+
+    Only a professional-services subscription can be custom work, and only a claim that names that
+    service or that capability counts: engineering built for the abusive use is more than a generic
+    service used far from it (UNGP 13, 19; B-Tech end-use paper).
+    """
+    if CUSTOM_WORK not in rel.capabilities:
+        return []
+    return [
+        c
+        for c, _ in relevant
+        if c.stance in ALLEGING
+        and any(h in policy.harms for h in c.harms)
+        and (rel.service_id in c.service_ids or CUSTOM_WORK in c.capabilities)
+    ]
+
+
+def _involvement(rel: Relationship, relevant: list[tuple[Claim, str]], policy: Policy) -> Factor:
+    """The deepest involvement any capability of the service gives, or custom work for the abuse."""
     rules = policy.involvement.capabilities
     levels = [(rules[c], c) for c in rel.capabilities if c in rules]
+    custom = custom_work_claims(rel, relevant, policy)
+    if custom:
+        custom_level = policy.involvement.custom_work_for_abuse
+        if not levels or INVOLVEMENT_ORDER[custom_level] >= max(INVOLVEMENT_ORDER[lv] for lv, _ in levels):
+            explanation = (
+                f"{custom_level}: {len(custom)} claim(s) allege that the provider's professional services "
+                f"('{rel.service_name}') were used for the harm itself — {policy.involvement.levels[custom_level]}"
+            )
+            return Factor(
+                "involvement",
+                float(INVOLVEMENT_ORDER[custom_level]),
+                explanation,
+                (policy.involvement.clause,),
+                tuple(_cite(c) for c in sorted(custom, key=lambda c: c.claim_id)),
+            )
     if not levels:
         return Factor(
             "involvement", 1.0, "no capability tags: treated as directly linked", (policy.involvement.clause,)
@@ -178,7 +256,8 @@ def _level_name(value: float) -> str:
     return {3: "cause", 2: "contribute", 1: "directly-linked"}[int(value)]
 
 
-def _band(policy: Policy, priority: float) -> tuple[str, str]:
+def band_for(policy: Policy, priority: float) -> tuple[str, str]:
+    """The band a priority falls in, and its recommended action (bands are listed highest first)."""
     for band in policy.priority.bands:
         if priority >= band.min:
             return band.name, band.action
@@ -268,12 +347,16 @@ def assess_harm(
 
 
 def _corroborates(claim: Claim, provider_names: tuple[str, ...]) -> bool:
-    """The provider's own confirmation (its statement, or one attributed to it), or a UN body's or court's finding."""
+    """The provider's own confirmation or action (its statement, or one attributed to it), or a UN body's or court's.
+
+    A UN body or court that confirms corroborates as one that finds: were it otherwise, the same
+    claim from a more credible source could lower a likelihood.
+    """
     if claim.stance not in CORROBORATING:
         return False
     if claim.source_kind in ("company-statement", "internal"):
         return True
-    if claim.stance == "finds" and claim.source_kind in ("un-body", "court"):
+    if claim.stance in ("finds", "confirms") and claim.source_kind in ("un-body", "court"):
         return True
     speaker = (claim.attributed_to or "").casefold()
     return claim.stance == "confirms" and any(name.casefold() in speaker for name in provider_names if name)
@@ -286,7 +369,7 @@ def assess(
     territories = _territories(rel, (c for c, _ in relevant if c.stance in ALLEGING))
     heightened_f = _heightened(rel, territories, policy)
     heightened = heightened_f.value > 0
-    involvement_f = _involvement(rel, policy)
+    involvement_f = _involvement(rel, relevant, policy)
     involvement = _level_name(involvement_f.value)
     corroborating = [c for c, _ in relevant if _corroborates(c, provider_names)]
     harms_named = sorted({h for c, _ in relevant for h in c.harms if h in policy.harms})
@@ -339,7 +422,7 @@ def assess(
                 (policy.customer_kinds.clause, pr.clause),
             )
         )
-    band, action = _band(policy, priority)
+    band, action = band_for(policy, priority)
     assessment = Assessment(
         subscription_id=rel.subscription_id,
         org_id=rel.org_id,
@@ -366,11 +449,14 @@ def assess(
 def inputs_digest(
     rel: Relationship, claims: list[Claim], policy: Policy, as_of: date, provider_names: tuple[str, ...] = ()
 ) -> str:
-    """What the assessment depends on; equal digests mean an equal assessment."""
+    """What the assessment depends on; equal digests mean an equal assessment.
+
+    This is the definition; `InputsDigest` computes the same digests faster for many relationships.
+    """
     payload = json.dumps(
         [
-            asdict(rel),
-            sorted((asdict(c) for c in claims), key=lambda d: d["claim_id"]),
+            plain(rel),
+            sorted((plain(c) for c in claims), key=lambda d: d["claim_id"]),
             policy_digest(policy),
             as_of.isoformat(),
             list(provider_names),
@@ -379,3 +465,35 @@ def inputs_digest(
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class InputsDigest:
+    """`inputs_digest` for the many relationships of one re-assessment, with shared parts encoded once.
+
+    A full re-assessment computes a digest for every subscription, most of them to find that nothing
+    changed, so this is its inner loop. The JSON text is `inputs_digest`'s, character for character:
+    `json.dumps` encodes a list item by item, joined with ", ", so the policy, date and provider
+    names are encoded once per re-assessment, and the claims once per set of claims (all of an
+    organisation's subscriptions share one). Stored digests stay valid; tests/risk/test_assess.py
+    checks the two agree. Use one instance per re-assessment: claims are remembered by their ids.
+    """
+
+    def __init__(self, policy: Policy, as_of: date, provider_names: tuple[str, ...] = ()) -> None:
+        self._tail = ", ".join(
+            json.dumps(part, sort_keys=True, default=str)
+            for part in (policy_digest(policy), as_of.isoformat(), list(provider_names))
+        )
+        self._claims: dict[tuple[str, ...], str] = {}
+
+    def __call__(self, rel: Relationship, claims: list[Claim]) -> str:
+        key = tuple(c.claim_id for c in claims)
+        encoded = self._claims.get(key)
+        if encoded is None:
+            ordered = sorted((plain(c) for c in claims), key=lambda d: d["claim_id"])
+            encoded = self._claims[key] = json.dumps(ordered, sort_keys=True, default=str)
+        # A frozen dataclass's fields are its __dict__, and json encodes tuples as lists: only the
+        # territories, dataclasses themselves, need turning into mappings.
+        fields_ = dict(rel.__dict__)
+        fields_["declared_territories"] = [t.__dict__ for t in rel.declared_territories]
+        payload = f"[{json.dumps(fields_, sort_keys=True, default=str)}, {encoded}, {self._tail}]"
+        return hashlib.sha256(payload.encode()).hexdigest()

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from vigie.evidence.service import claim_views
-from vigie.risk.gather import load_index
+from vigie.risk.gather import load_territories
 from vigie.risk.inputs import Claim, Territory
 
 
@@ -20,18 +20,27 @@ def _date(value: str | None) -> date | None:
         return None
 
 
+# Past this many organisations (a full re-assessment asks for all of them), every claim is read and
+# filtered here: one bound parameter per organisation would exceed the drivers' limits (PostgreSQL
+# takes at most 65,535 per statement, SQLite 32,766 in its default build).
+MAX_ORGS_IN_QUERY = 5_000
+
+
 def claims_from_evidence(session: Session, org_ids: set[str]) -> list[Claim]:
     """Every claim, not rejected, that names one of these organisations."""
-    index = load_index(session)
+    known = load_territories(session)  # not the whole register index: this runs on every ingest
     out: list[Claim] = []
-    for record, doc in claim_views(session, org_ids):
+    wide = len(org_ids) > MAX_ORGS_IN_QUERY
+    for record, doc in claim_views(session, None if wide else org_ids):
         orgs = tuple(
             sorted({a["entity_id"] for a in record.actors if a.get("entity_id") and a.get("kind") == "organisation"})
         )
+        if wide and not org_ids.intersection(orgs):
+            continue
         services = tuple(sorted({s["entity_id"] for s in record.services if s.get("entity_id")}))
         capabilities = tuple(sorted({c for s in record.services for c in s.get("capabilities", [])}))
         territories = tuple(
-            index.territories.get(p["entity_id"], Territory(p["entity_id"], p.get("text") or p["entity_id"]))
+            known.get(p["entity_id"], Territory(p["entity_id"], p.get("text") or p["entity_id"]))
             for p in record.places
             if p.get("entity_id")
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -12,8 +11,8 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from vigie.audit.trail import LOG_COLUMNS, LOG_TABLE, AuditTrail, Change, now_iso
-from vigie.risk.assess import Assessment, assess, inputs_digest
-from vigie.risk.gather import RegisterIndex, load_index, relationships
+from vigie.risk.assess import Assessment, InputsDigest, assess
+from vigie.risk.gather import MAX_IDS_PER_QUERY, RegisterIndex, load_index, relationships
 from vigie.risk.inputs import Claim, Relationship
 from vigie.risk.policy import Policy
 from vigie.risk.tables import AssessmentRecord, RiskReview
@@ -54,15 +53,19 @@ def _claims_for(rel: Relationship, by_org: dict[str, list[Claim]]) -> list[Claim
 def _current(session: Session, subscription_ids: Sequence[str]) -> dict[str, tuple[int, int, str]]:
     """subscription id → (record id, version, inputs digest) of its current assessment."""
     out: dict[str, tuple[int, int, str]] = {}
-    for start in range(0, len(subscription_ids), 5000):
-        chunk = subscription_ids[start : start + 5000]
-        for rid, sid, version, digest in session.execute(
-            select(
-                AssessmentRecord.id,
-                AssessmentRecord.subscription_id,
-                AssessmentRecord.version,
-                AssessmentRecord.inputs_digest,
-            ).where(AssessmentRecord.current.is_(True), AssessmentRecord.subscription_id.in_(chunk))
+    for start in range(0, len(subscription_ids), MAX_IDS_PER_QUERY):
+        chunk = subscription_ids[start : start + MAX_IDS_PER_QUERY]
+        for rid, sid, version, digest in (
+            session.connection()
+            .execute(  # Core rows: no ORM loading
+                select(
+                    AssessmentRecord.id,
+                    AssessmentRecord.subscription_id,
+                    AssessmentRecord.version,
+                    AssessmentRecord.inputs_digest,
+                ).where(AssessmentRecord.current.is_(True), AssessmentRecord.subscription_id.in_(chunk))
+            )
+            .all()
         ):
             out[sid] = (rid, version, digest)
     return out
@@ -96,6 +99,7 @@ def reassess(
     if progress:
         total = int(session.scalar(select(func.count()).select_from(AssessmentRecord.__table__)) or 0)
     created = now_iso()
+    digest_of = InputsDigest(policy, as_of, provider_names)
     for batch in relationships(session, index, subscription_ids, chosen_orgs):
         current = _current(session, [r.subscription_id for r in batch])
         rows: list[tuple[Any, ...]] = []
@@ -103,15 +107,14 @@ def reassess(
         superseded: list[int] = []
         for rel in batch:
             claims = _claims_for(rel, by_org)
-            digest = inputs_digest(rel, claims, policy, as_of, provider_names)
+            digest = digest_of(rel, claims)
             assessed += 1
             previous = current.get(rel.subscription_id)
             if previous is not None and previous[2] == digest:
                 continue
             result = assess(rel, claims, policy, as_of, provider_names)
-            body = result.to_json()
             version = previous[1] + 1 if previous else 1
-            rows.append(_row(rel.subscription_id, version, created, actor, reason, digest, result, body))
+            rows.append(_row(rel.subscription_id, version, created, actor, reason, digest, result))
             changes.append(Change("assess", "assessment", rel.subscription_id, None, _summary(result, version)))
             if previous:
                 superseded.append(previous[0])
@@ -138,12 +141,12 @@ def _summary(result: Assessment, version: int) -> dict[str, Any]:
 
 
 def _row(
-    sid: str, version: int, created: str, actor: str, reason: str, digest: str, result: Assessment, body: dict[str, Any]
+    sid: str, version: int, created: str, actor: str, reason: str, digest: str, result: Assessment
 ) -> tuple[Any, ...]:
     return (
         sid, version, True, created, actor, reason, digest, result.policy_id, result.policy_version, result.org_id,
         result.service_id, result.severity, result.likelihood, result.involvement, result.heightened, result.priority,
-        result.band, result.action, result.worst_harm, json.dumps(body, ensure_ascii=False),
+        result.band, result.action, result.worst_harm, result.json_text(),
     )  # fmt: skip
 
 

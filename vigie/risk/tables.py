@@ -12,10 +12,16 @@ from vigie.store.base import Base
 
 class AssessmentRecord(Base):
     __tablename__ = "assessments"
-    __table_args__ = (Index("ix_assessments_current_priority", "current", "priority"),)
+    # `current` comes after the subscription and the organisation, so that "the current assessment
+    # of these subscriptions" reads only those rows (migration 0004_risk_indexes).
+    __table_args__ = (
+        Index("ix_assessments_current_priority", "current", "priority"),
+        Index("ix_assessments_subscription_current", "subscription_id", "current"),
+        Index("ix_assessments_org_current_priority", "org_id", "current", "priority"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     current: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[str] = mapped_column(String(32))
@@ -24,7 +30,7 @@ class AssessmentRecord(Base):
     inputs_digest: Mapped[str] = mapped_column(String(64))
     policy_id: Mapped[str] = mapped_column(String(100))
     policy_version: Mapped[str] = mapped_column(String(40))
-    org_id: Mapped[str] = mapped_column(String(200), index=True)
+    org_id: Mapped[str] = mapped_column(String(200))
     service_id: Mapped[str] = mapped_column(String(200))
     severity: Mapped[float] = mapped_column(Float)
     likelihood: Mapped[float] = mapped_column(Float)
