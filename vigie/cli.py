@@ -6,6 +6,7 @@ import typer
 
 from vigie.commands import demo as demo_commands
 from vigie.commands import evidence as evidence_commands
+from vigie.commands import names as names_commands
 from vigie.commands import register as register_commands
 from vigie.commands import risk as risk_commands
 
@@ -17,6 +18,7 @@ app = typer.Typer(
 register_commands.install(app)
 evidence_commands.install(app)
 risk_commands.install(app)
+names_commands.install(app)
 demo_commands.install(app)
 
 

@@ -23,6 +23,8 @@ class Settings:
     config_path: Path | None
     provider: str | None = None  # the provider's own name, so its confirmations count as such
     policy_path: Path | None = None
+    names_generic: Path | None = None  # extra generic words of organisation names (vigie/names)
+    bodies_path: Path | None = None  # a folder of extra security-sector gazetteer files
 
 
 def _read_toml(path: Path) -> dict[str, object]:
@@ -55,12 +57,18 @@ def load_settings() -> Settings:
     )
     risk_section = data.get("risk", {})
     policy = os.environ.get("VIGIE_POLICY") or (risk_section.get("policy") if isinstance(risk_section, dict) else None)
+    names_section = data.get("names", {})
+    names = names_section if isinstance(names_section, dict) else {}
+    generic = os.environ.get("VIGIE_NAMES_GENERIC") or names.get("generic")
+    bodies = os.environ.get("VIGIE_BODIES") or names.get("bodies")
     return Settings(
         database_url=str(url),
         actor=actor,
         config_path=path,
         provider=str(provider) if provider else None,
         policy_path=Path(str(policy)) if policy else None,
+        names_generic=Path(str(generic)) if generic else None,
+        bodies_path=Path(str(bodies)) if bodies else None,
     )
 
 

@@ -173,6 +173,7 @@ def _view_json(view: service.OrganisationView) -> dict[str, Any]:
         "units": [u.id for u in view.units],
         "aliases": [state_of_row(SPECS["aliases"], a) for a in view.aliases],
         "subscriptions": [state_of_row(SPECS["subscriptions"], s) for s, _svc in view.subscriptions],
+        "gazetteer_body": view.body,
     }
 
 
@@ -187,6 +188,8 @@ def _print_view(view: service.OrganisationView) -> None:
         console.print("identifiers: " + ", ".join(f"{k}={v}" for k, v in sorted(org.identifiers.items())))
     if org.source:
         console.print(f"source: {org.source}", highlight=False)
+    if view.body:
+        console.print(f"gazetteer: {view.body} (`vigie names bodies --country {org.country or ''}`)", highlight=False)
     if view.aliases:
         console.print("aliases: " + "; ".join(f"{a.name} ({a.lang or '?'}, {a.script or '?'})" for a in view.aliases))
     if view.units:

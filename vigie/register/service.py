@@ -118,6 +118,7 @@ class OrganisationView:
     units: list[Organisation]
     aliases: list[Alias]
     subscriptions: Sequence[tuple[Subscription, Service]]
+    body: str | None = None  # the gazetteer's public body, once `vigie names link` has linked it
 
 
 def organisation_view(session: Session, org: Organisation) -> OrganisationView:
@@ -134,7 +135,10 @@ def organisation_view(session: Session, org: Organisation) -> OrganisationView:
             .order_by(Subscription.id)
         )
     )
-    return OrganisationView(org, parent, units, aliases, subs)
+    from vigie.names.tables import OrganisationBody
+
+    link = session.get(OrganisationBody, org.id)
+    return OrganisationView(org, parent, units, aliases, subs, link.body_id if link else None)
 
 
 def territory_flags(session: Session) -> Sequence[tuple[Territory, TerritoryFlag]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import vigie.audit.tables
 import vigie.evidence.tables
+import vigie.names.tables
 import vigie.register.tables
 import vigie.risk.tables  # noqa: F401
 from vigie.store.base import Base
