@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from vigie.commands import cases as cases_commands
 from vigie.commands import demo as demo_commands
+from vigie.commands import enforce as enforce_commands
 from vigie.commands import evidence as evidence_commands
 from vigie.commands import names as names_commands
 from vigie.commands import register as register_commands
 from vigie.commands import risk as risk_commands
+from vigie.commands import users as users_commands
 
 app = typer.Typer(
     help="Heightened human-rights due diligence for cloud and AI providers.",
@@ -19,6 +22,9 @@ register_commands.install(app)
 evidence_commands.install(app)
 risk_commands.install(app)
 names_commands.install(app)
+users_commands.install(app)
+cases_commands.install(app)
+enforce_commands.install(app)
 demo_commands.install(app)
 
 

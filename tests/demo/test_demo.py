@@ -1,26 +1,74 @@
+"""`vigie demo`, run for real as a new user would, then toured with the README's commands."""
+
 from __future__ import annotations
 
+import json
+import shlex
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from typer.testing import CliRunner
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner, Result
 
+from vigie.audit.tables import AuditEntry
 from vigie.audit.verify import verify
+from vigie.cases.tables import Case, Decision, EvidenceItem
 from vigie.cli import app
+from vigie.demo.investigation import INTERVIEW_TEXT, INTERVIEWEE, timeline
+from vigie.enforce.tables import Order
 from vigie.register.tables import Organisation, Service, Subscription
 from vigie.store.engine import make_engine, session_scope
 
+runner = CliRunner()
 
-def test_demo_builds_a_register_that_cites_or_labels_every_fact(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["demo"])
-    assert result.exit_code == 0, result.output
-    assert "chain intact" in result.output
-    engine = make_engine(f"sqlite:///{tmp_path / 'vigie-demo.db'}")
-    with session_scope(engine) as session:
+
+@dataclass
+class Demo:
+    folder: Path
+    result: Result
+    engine: Engine
+
+    @property
+    def output(self) -> str:
+        return self.result.output
+
+    def env(self) -> dict[str, str]:
+        """What `. ./vigie-demo.env` sets, read the way the shell reads it."""
+        found: dict[str, str] = {}
+        for line in (self.folder / "vigie-demo.env").read_text(encoding="utf-8").splitlines():
+            words = shlex.split(line, comments=True)
+            if len(words) == 2 and words[0] == "export":
+                name, _, value = words[1].partition("=")
+                found[name] = value
+        return found
+
+    def tour(self, user: str, *args: str) -> Result:
+        """A README tour command as the demo user whose token the env file names (e.g. DEMO_ADMIN_TOKEN)."""
+        env = self.env()
+        settings = {k: v for k, v in env.items() if k.startswith("VIGIE_")}
+        return runner.invoke(app, list(args), env={**settings, "VIGIE_TOKEN": env[user], "VIGIE_SECRET_KEY": ""})
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """One run of `vigie demo` in an empty folder, shared by the tests that read what it built."""
+    folder = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        patch.delenv("VIGIE_CONFIG", raising=False)
+        result = runner.invoke(app, ["demo"])
+        engine = make_engine(f"sqlite:///{folder / 'vigie-demo.db'}")
+        yield Demo(folder, result, engine)
+        engine.dispose()
+
+
+def test_demo_builds_a_register_that_cites_or_labels_every_fact(demo: Demo) -> None:
+    assert demo.result.exit_code == 0, demo.output
+    assert "chain intact" in demo.output
+    with session_scope(demo.engine) as session:
         orgs = {o.id: o for o in session.scalars(select(Organisation))}
         unit = orgs["org-il-unit-8200"]
         assert unit.kind == "military-unit" and not unit.fictional
@@ -41,6 +89,149 @@ def test_demo_builds_a_register_that_cites_or_labels_every_fact(
         }
         assert {"storage", "ai-model", "translation"} <= capabilities
         assert verify(session).ok
-    # Running it again starts from a fresh file.
-    again = CliRunner().invoke(app, ["demo"])
-    assert again.exit_code == 0
+
+
+def test_demo_investigates_decides_and_enforces_with_a_timeline(demo: Demo) -> None:
+    assert demo.result.exit_code == 0, demo.output
+    with session_scope(demo.engine) as session:
+        (case,) = session.scalars(select(Case))
+        (decision,) = session.scalars(select(Decision))
+        orders = list(session.scalars(select(Order).order_by(Order.subscription_id)))
+        rows = timeline(session, case.id)
+        assert verify(session).ok
+
+    # The case is on the top of the risk ranking; the suspension covers the subscriptions it recommends suspending.
+    assert case.origin == "assessment" and case.subscription_ids == ["sub-8200-ai"]
+    assert (decision.action, decision.status, decision.case_id) == ("suspend", "approved", case.id)
+    assert (decision.proposed_by, decision.approved_by) == ("iris.fictional", "abel.fictional")
+    assert decision.subscription_ids == ["sub-8200-ai", "sub-8200-storage"]
+    assert [(o.subscription_id, o.action, o.state) for o in orders] == [
+        ("sub-8200-ai", "suspend", "acknowledged"),
+        ("sub-8200-storage", "suspend", "acknowledged"),
+    ]
+
+    steps = [r.step for r in rows]
+    assert steps[:7] == [
+        "case opened", "evidence added", "interview", "finding", "proposed", "approved", "orders issued",
+    ]  # fmt: skip
+    assert steps[7] == "orders sent" and set(steps[8:]) == {"acknowledged", "subscription status"}
+    assert [r.actor for r in rows if r.step in ("approved", "orders issued")] == ["abel.fictional"] * 2
+    changes = [r.what for r in rows if r.step == "subscription status"]
+    assert sorted(changes) == ["sub-8200-ai: active → suspended", "sub-8200-storage: active → suspended"]
+    assert f"Timeline of case {case.id}" in demo.output
+    flat = " ".join(demo.output.split())
+    for word in ("case opened", "interview", "finding", "proposed", "approved", "orders sent", "acknowledged"):
+        assert word in flat
+
+
+def test_subscriptions_are_suspended_only_once_their_order_is_acknowledged(demo: Demo) -> None:
+    with session_scope(demo.engine) as session:
+        orders = list(session.scalars(select(Order)))
+        for order in orders:
+            seq = {
+                e.action: e.seq
+                for e in session.scalars(select(AuditEntry).where(AuditEntry.entity_id == order.id))
+                if e.action in ("issue", "send", "acknowledge")
+            }
+            (update,) = [
+                e
+                for e in session.scalars(
+                    select(AuditEntry).where(
+                        AuditEntry.entity_type == "subscription",
+                        AuditEntry.entity_id == order.subscription_id,
+                        AuditEntry.action == "update",
+                    )
+                )
+                if order.id in (e.context or "")
+            ]
+            assert seq["issue"] < seq["send"] < seq["acknowledge"] < update.seq
+            assert json.loads(update.before or "{}")["status"] == "active"
+            assert json.loads(update.after or "{}")["status"] == "suspended"
+            assert update.actor == "admin.fictional"
+    assert "the register still says sub-8200-ai active, sub-8200-storage active" in " ".join(demo.output.split())
+
+
+def test_orders_went_through_the_outbox_and_came_back_as_acknowledgement_files(demo: Demo) -> None:
+    outbox = demo.folder / "vigie-demo-outbox"
+    with session_scope(demo.engine) as session:
+        orders = {o.id: o for o in session.scalars(select(Order))}
+    assert sorted(p.name for p in outbox.glob("*.json")) == sorted(f"{i}.json" for i in orders)
+    for order_id, order in orders.items():
+        sent = json.loads((outbox / f"{order_id}.json").read_text(encoding="utf-8"))
+        assert sent["idempotency_key"] == order.idempotency_key and sent["action"] == "suspend"
+        ack = json.loads((outbox / "acks" / "done" / f"{order_id}.json").read_text(encoding="utf-8"))
+        assert ack["applied"] is True and ack["idempotency_key"] == order.idempotency_key
+        assert "fictional" in ack["note"]
+        assert (order.acknowledgement or {})["via"] == f"outbox ack file {order_id}.json"
+    assert list((outbox / "acks").glob("*.json")) == [], "every acknowledgement file was read and archived"
+
+
+def test_the_key_stays_secret_and_the_interview_is_sealed(demo: Demo) -> None:
+    key_file, env_file = demo.folder / "vigie-demo.key", demo.folder / "vigie-demo.env"
+    key = key_file.read_text(encoding="ascii").strip()
+    assert len(key) == 44 and key not in demo.output and key not in env_file.read_text(encoding="utf-8")
+    for private in (key_file, env_file):
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    raw = (demo.folder / "vigie-demo.db").read_bytes()
+    for secret in (INTERVIEWEE, "account engineer", INTERVIEW_TEXT[:60], "speech-to-text features"):
+        assert secret.encode("utf-8") not in raw
+    assert "FICTIONAL INTERVIEW RECORD" in INTERVIEW_TEXT and "no real person" in INTERVIEW_TEXT
+
+
+def test_the_readme_tour_works_with_the_printed_tokens(demo: Demo) -> None:
+    env = demo.env()
+    for name in ("DEMO_ADMIN_TOKEN", "DEMO_INVESTIGATOR_TOKEN", "DEMO_APPROVER_TOKEN"):
+        assert env[name] in demo.output.replace("\n", ""), f"{name} is printed for the user to copy"
+    with session_scope(demo.engine) as session:
+        (case,) = session.scalars(select(Case))
+        (interview,) = session.scalars(select(EvidenceItem).where(EvidenceItem.kind == "interview"))
+        (decision,) = session.scalars(select(Decision))
+    assert (env["DEMO_CASE"], env["DEMO_INTERVIEW"], env["DEMO_DECISION"]) == (case.id, interview.id, decision.id)
+
+    listed = demo.tour("DEMO_INVESTIGATOR_TOKEN", "case", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert [(c["id"], c["readable"]) for c in json.loads(listed.stdout)] == [(case.id, True)]
+    hidden = demo.tour("DEMO_ADMIN_TOKEN", "case", "list", "--json")
+    assert [(c["id"], c["readable"], c["title"]) for c in json.loads(hidden.stdout)] == [(case.id, False, None)]
+    refused = demo.tour("DEMO_ADMIN_TOKEN", "case", "show", case.id)
+    assert refused.exit_code == 1 and "need to know" in refused.output
+
+    shown = demo.tour("DEMO_INVESTIGATOR_TOKEN", "case", "show", env["DEMO_CASE"], "--json")
+    assert shown.exit_code == 0, shown.output
+    record = json.loads(shown.stdout)
+    assert [f["conclusion"] for f in record["findings"]] == ["partly-substantiated"]
+    assert {(m["name"], m["role"]) for m in record["members"]} == {
+        ("iris.fictional", "lead"),
+        ("abel.fictional", "member"),
+    }
+    assert record["decision_ids"] == [env["DEMO_DECISION"]]
+    viewed = demo.tour("DEMO_INVESTIGATOR_TOKEN", "case", "view", env["DEMO_INTERVIEW"], "--json")
+    assert viewed.exit_code == 0, viewed.output
+    assert json.loads(viewed.stdout)["content"]["text"] == INTERVIEW_TEXT
+
+    decisions = demo.tour("DEMO_APPROVER_TOKEN", "decision", "list", "--json")
+    assert [(d["action"], d["status"]) for d in json.loads(decisions.stdout)] == [("suspend", "approved")]
+    status = demo.tour("DEMO_ADMIN_TOKEN", "enforce", "status", "--check")
+    assert status.exit_code == 0 and "Nothing overdue, no dead letters" in status.output
+    verified = demo.tour("DEMO_ADMIN_TOKEN", "audit", "verify")
+    assert verified.exit_code == 0 and "the chain is intact" in verified.output
+
+
+def test_running_the_demo_again_starts_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VIGIE_CONFIG", raising=False)
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    key = (tmp_path / "vigie-demo.key").read_text(encoding="ascii")
+    old_orders = {p.name for p in (tmp_path / "vigie-demo-outbox").glob("*.json")}
+
+    again = runner.invoke(app, ["demo"])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "vigie-demo.key").read_text(encoding="ascii") != key
+    new_orders = {p.name for p in (tmp_path / "vigie-demo-outbox").glob("*.json")}
+    assert len(new_orders) == 2 and not (old_orders & new_orders), "the previous run's orders are gone"
+    engine = make_engine(f"sqlite:///{tmp_path / 'vigie-demo.db'}")
+    with session_scope(engine) as session:
+        assert len(list(session.scalars(select(Case)))) == 1
+        assert verify(session).ok
+    engine.dispose()

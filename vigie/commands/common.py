@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from vigie.access import AccessDenied, Actor, authenticate_token
+from vigie.access.crypto import KeyMissing, Sealer, SealError, load_sealer
+from vigie.audit.trail import AuditTrail
+from vigie.cases.files import FileStore
 from vigie.settings import Settings, load_settings
-from vigie.store.engine import make_engine
+from vigie.store.engine import make_engine, session_scope
 from vigie.store.migrate import current_revision, head_revision
 
 console = Console()
@@ -45,6 +53,81 @@ def open_engine(url: str | None = None, must_exist: bool = True) -> Engine:
         elif current != head_revision():
             fail(f"the database schema is at {current}, vigie needs {head_revision()}: run `vigie init` to migrate")
     return engine
+
+
+TOKEN_ENV = "VIGIE_TOKEN"
+
+
+def acting_actor(session: Session) -> Actor:
+    """The user a command acts as: the API token in the environment variable VIGIE_TOKEN.
+
+    The token comes from the environment, not from an option, so that it stays out of shell history
+    and process listings. A missing, malformed, unknown, revoked or expired token stops the command.
+    """
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        fail(
+            f"this command acts as a user: set {TOKEN_ENV} to your API token "
+            "(`vigie user token NAME --password-stdin` issues one; the first user is made with `vigie user add`)"
+        )
+    try:
+        return authenticate_token(session, token)
+    except AccessDenied as exc:
+        fail(f"{exc} (from {TOKEN_ENV})")
+
+
+def _command_path() -> str:
+    ctx = click.get_current_context(silent=True)
+    return ctx.command_path if ctx is not None else "vigie"
+
+
+@contextmanager
+def acting(engine: Engine) -> Iterator[tuple[Session, Actor]]:
+    """One unit of work as the user of VIGIE_TOKEN.
+
+    Bad input (ValueError, LookupError) stops the command with its message and writes nothing. A
+    refusal (AccessDenied) does too, and is then recorded in the audit log in a transaction of its
+    own — who tried which command and why it was refused — since the work itself was rolled back.
+    """
+    actor: Actor | None = None
+    try:
+        with session_scope(engine) as session:
+            actor = acting_actor(session)
+            yield session, actor
+    except AccessDenied as exc:
+        if actor is not None:
+            with session_scope(engine) as session:
+                AuditTrail(session, actor.name).record(
+                    "refuse", "access", actor.name, None, {"command": _command_path(), "reason": str(exc)}
+                )
+        fail(str(exc))
+    except (ValueError, LookupError, KeyMissing, SealError, OSError) as exc:
+        fail(str(exc))
+
+
+def sealer(required: bool = True) -> Sealer | None:
+    """The configured AES-GCM key (VIGIE_SECRET_KEY or the key file).
+
+    None when no key is configured and the command can do without one; a key that is configured
+    but unusable (bad base64, wrong length, unreadable file) always stops the command.
+    """
+    conf = settings().cases
+    if not required and conf.secret_key is None and conf.secret_key_file is None:
+        return None
+    try:
+        return load_sealer(conf.secret_key, conf.secret_key_file)
+    except KeyMissing as exc:
+        fail(str(exc))
+
+
+def required_sealer() -> Sealer:
+    found = sealer(required=True)
+    assert found is not None
+    return found
+
+
+def file_store() -> FileStore:
+    return FileStore(settings().cases.files or Path("vigie-files"))
 
 
 @contextmanager

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from vigie import demo
 from vigie.audit.verify import verify
 from vigie.commands.common import console, fail
+from vigie.demo.investigation import Story, timeline
 from vigie.register.service import territory_flags
 from vigie.register.tables import Organisation, Service, Subscription
 from vigie.store.engine import session_scope
 
 
 def run_demo(
-    database: Annotated[Path, typer.Option(help="The SQLite file to (re)build")] = Path("vigie-demo.db"),
+    database: Annotated[Path, typer.Option(help="The SQLite file to (re)build; its key, env file and outbox are replaced beside it")] = Path("vigie-demo.db"),
 ) -> None:
     """Build an illustrative register in a fresh SQLite file and tour it."""
     console.rule("[bold]vigie demo")
@@ -70,6 +74,9 @@ def run_demo(
                 session, current_assessments(session, limit=None), "Relationships by priority (vigie risk list)"
             )
         )
+        story = ctx.story
+        if story is not None:
+            console.print(timeline_table(session, story))
         result = verify(session)
     if not result.ok:
         fail("the demo's audit log does not verify")
@@ -81,6 +88,54 @@ def run_demo(
         f"  VIGIE_DATABASE_URL=sqlite:///{database} vigie evidence allegations\n"
         f"  VIGIE_DATABASE_URL=sqlite:///{database} vigie audit log sub-8200-storage",
         highlight=False,
+    )
+    if story is not None:
+        print_credentials(story)
+
+
+def timeline_table(session: Session, story: Story) -> Table:
+    """The case from opening to enforcement, read back from the audit log."""
+    rows = timeline(session, story.case_id)
+    day = rows[0].at[:10] if rows else ""
+    table = Table(title=f"Timeline of case {story.case_id}, {day} (audit log)")
+    table.add_column("#", justify="right")
+    table.add_column("time (UTC)", no_wrap=True)
+    table.add_column("who", overflow="fold")
+    table.add_column("step", max_width=12)
+    table.add_column("what", ratio=1, overflow="fold")
+    for row in rows:
+        table.add_row(str(row.seq), row.at[11:19], row.actor, row.step, escape(row.what))
+    return table
+
+
+def print_credentials(story: Story) -> None:
+    """The fictional users' passwords and tokens, to try the case commands; never the secret key."""
+    files = story.companions
+    console.print(
+        "\nThe case commands act as a user (VIGIE_TOKEN). The demo's users are fictional; their passwords and "
+        "tokens are random, made for this run:",
+        highlight=False,
+    )
+    for user in story.users:
+        console.print(
+            f"  [bold]{user.name}[/] ({', '.join(user.roles)}) — {user.does}; password {user.password}\n"
+            f"    {user.env_var}={user.token}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        f"Interviews are sealed with the key in {files.key} (not printed; keep it apart from the database). "
+        f"{files.env} sets the tokens, the settings and the story's ids for you:\n"
+        f"  . {shlex.quote(str(files.env) if files.env.is_absolute() else f'./{files.env}')}\n"
+        "  VIGIE_TOKEN=$DEMO_INVESTIGATOR_TOKEN vigie case list\n"
+        "  VIGIE_TOKEN=$DEMO_INVESTIGATOR_TOKEN vigie case show $DEMO_CASE\n"
+        "  VIGIE_TOKEN=$DEMO_INVESTIGATOR_TOKEN vigie case view $DEMO_INTERVIEW   # opened with the key file\n"
+        "  VIGIE_TOKEN=$DEMO_ADMIN_TOKEN vigie case list      # an admin sees that the case exists, not what is in it\n"
+        "  VIGIE_TOKEN=$DEMO_APPROVER_TOKEN vigie decision show $DEMO_DECISION\n"
+        "  VIGIE_TOKEN=$DEMO_ADMIN_TOKEN vigie enforce list\n"
+        "  VIGIE_TOKEN=$DEMO_ADMIN_TOKEN vigie enforce status",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import Engine
 
+from vigie.demo.investigation import Companions, Story, investigate
 from vigie.register import files
 from vigie.register.service import import_rows
 from vigie.store.engine import make_engine, session_scope
@@ -29,6 +30,7 @@ class DemoContext:
     console: Console
     path: Path
     notes: list[str] = field(default_factory=list)
+    story: Story | None = None  # what the investigation step left: users, case, decision, orders
 
 
 def load_register(ctx: DemoContext) -> None:
@@ -88,13 +90,19 @@ def assess_risk(ctx: DemoContext) -> None:
     ctx.console.print(f"Risk assessed: {report.assessed} relationships, as of {DEMO_AS_OF}.", highlight=False)
 
 
-STEPS: list[Callable[[DemoContext], None]] = [load_register, ingest_documents, assess_risk]
+def investigate_and_enforce(ctx: DemoContext) -> None:
+    """Fictional users open a case on the top relationship, decide to suspend, and see it enforced."""
+    ctx.story = investigate(ctx.engine, ctx.path, lambda line: ctx.console.print(line, highlight=False))
+
+
+STEPS: list[Callable[[DemoContext], None]] = [load_register, ingest_documents, assess_risk, investigate_and_enforce]
 
 
 def build(path: Path, console: Console) -> DemoContext:
     """Start from an empty file every time, so the demo is reproducible."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    Companions.of(path).remove()
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     ctx = DemoContext(engine, console, path)

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
+from vigie.audit.trail import record
 from vigie.register import files, importer
-from vigie.register.importer import Plan, Progress
+from vigie.register.importer import Plan, Progress, state_of_row
 from vigie.register.specs import SPECS
 from vigie.register.tables import (
     Alias,
@@ -21,6 +22,7 @@ from vigie.register.tables import (
     Territory,
     TerritoryFlag,
 )
+from vigie.register.vocabulary import terms
 from vigie.store.bulk import paused_gc
 from vigie.store.engine import session_scope
 
@@ -153,3 +155,29 @@ def territory_flags(session: Session) -> Sequence[tuple[Territory, TerritoryFlag
 
 def find_subscription(session: Session, subscription_id: str) -> Subscription | None:
     return session.get(Subscription, subscription_id)
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+
+def set_subscription_status(
+    session: Session, actor: str, subscription_id: str, status: str, context: str | None = None
+) -> bool:
+    """Change one subscription's status, audited like an import's update; False when it already had it.
+
+    Enforcement calls this when the control plane acknowledges an order, so the register says
+    "suspended" only once the suspension has really happened.
+    """
+    if status not in terms("subscription_statuses"):
+        raise ValueError(f"status: {status!r} is not one of {', '.join(terms('subscription_statuses'))}")
+    sub = session.get(Subscription, subscription_id, with_for_update=True, populate_existing=True)
+    if sub is None:
+        raise LookupError(f"subscription_id: no subscription {subscription_id!r}")
+    if sub.status == status:
+        return False
+    spec = SPECS["subscriptions"]
+    before = state_of_row(spec, sub)
+    sub.status = status
+    session.flush()
+    record(session, actor, "update", spec.entity_type, subscription_id, before, {**before, "status": status}, context)
+    return True

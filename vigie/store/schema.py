@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import vigie.access.tables
 import vigie.audit.tables
+import vigie.cases.tables
+import vigie.enforce.tables
 import vigie.evidence.tables
 import vigie.names.tables
 import vigie.register.tables

@@ -1,0 +1,1 @@
+"""cases stage: investigations, requests and decisions."""
