@@ -16,7 +16,7 @@ Then:
 2. a second full re-assessment with nothing changed (inputs digests only), timed the same way;
 3. one new English document, written by the bench, alleging that one named military unit used the
    provider's cloud storage for mass surveillance, ingested the way `vigie ingest` does it
-   (`vigie.evidence.service.ingest`, then `reassess_touched` from vigie/commands/risk.py, which
+   (`vigie.evidence.service.ingest`, then `Reassessor.run` from vigie/risk/incremental.py, which
    re-assesses only the relationships of the organisations the document names, with their parents
    and units). Ingest and the incremental re-assessment are timed separately; the goal is < 1 s
    for the incremental re-assessment, and the bench also compares ingest and re-assessment
@@ -264,31 +264,25 @@ def main() -> None:
         rate(*timed("full re-assessment (no change)", lambda: full(engine, "bench: re-assessment")))
 
     # One new document naming one customer, ingested as `vigie ingest` does it.
-    from vigie.commands.risk import reassess_touched
+    from vigie.commands.risk import reassessor
     from vigie.evidence.service import ingest
+    from vigie.risk.incremental import Touched
 
     doc = write_document(folder, target_name)
     ingested, ingest_s = timed("ingest one document", lambda: ingest(engine, [doc], ACTOR, None, False, True))
     if not ingested.added:
         sys.exit(f"the document was not ingested: {ingested.failed}")
     print(f"  names {sorted(ingested.organisations)} (expected {target_id}, {target_name!r})")
-    reports: list[risk_service.ReassessReport] = []
-    original = risk_service.reassess
+    reason = f"evidence: {len(ingested.added)} new document(s)"  # as `vigie ingest` words it
 
-    def spy(*a: Any, **k: Any) -> risk_service.ReassessReport:
-        out = original(*a, **k)
-        reports.append(out)
-        return out
+    def incremental() -> risk_service.ReassessReport | None:
+        # What `vigie ingest` does once the documents are stored (vigie.risk.incremental.ingest),
+        # the policy file read as the command reads it.
+        with session_scope(engine) as session:
+            return reassessor().run(session, Touched(claim_orgs=set(ingested.organisations)), reason)
 
-    risk_service.reassess = spy  # type: ignore[assignment]
-    try:
-        reason = f"evidence: {len(ingested.added)} new document(s)"  # as `vigie ingest` words it
-        changed, incremental_s = timed(
-            "incremental re-assessment", lambda: reassess_touched(engine, ingested.organisations, reason)
-        )
-    finally:
-        risk_service.reassess = original  # type: ignore[assignment]
-    assessed = reports[0].assessed if reports else 0
+    report, incremental_s = timed("incremental re-assessment", incremental)
+    assessed, changed = (report.assessed, report.changed) if report else (0, 0)
     with session_scope(engine) as session:
         top = session.execute(
             select(AssessmentRecord.subscription_id, AssessmentRecord.org_id, AssessmentRecord.priority)

@@ -276,7 +276,7 @@ def test_review_then_new_evidence_shows_only_what_it_changed(risk_env: str, tmp_
     doc = tmp_path / "campus-watch.md"
     doc.write_text(NEW_DOCUMENT, encoding="utf-8")
     code, out = invoke("ingest", "--no-ner", str(doc))
-    assert code == 0 and "1 added" in out and "Re-assessed 1 relationship(s)." in flat(out), out
+    assert code == 0 and "1 added" in out and "Re-assessed 1 relationship(s): 1 changed" in flat(out), out
 
     report = invoke_json("risk", "diff")
     assert report["since_review"] == 1
@@ -300,6 +300,53 @@ def test_review_then_new_evidence_shows_only_what_it_changed(risk_env: str, tmp_
     code, out = invoke("risk", "review")
     assert code == 0 and out.startswith("Review 2 recorded at ")
     assert invoke_json("risk", "diff") == {"since_review": 2, "changes": []}
+    code, out = invoke("audit", "verify")
+    assert code == 0 and "chain is intact" in out
+
+
+def test_a_correction_and_a_register_import_reassess_what_they_touch_and_diff_says_why(
+    risk_env: str, tmp_path: Path
+) -> None:
+    doc = tmp_path / "campus-watch.md"
+    doc.write_text(NEW_DOCUMENT, encoding="utf-8")
+    assert invoke("ingest", "--no-ner", str(doc))[0] == 0
+    assert invoke("risk", "review", "--note", "after the campus report")[0] == 0
+
+    [claim] = [c for c in invoke_json("evidence", "claims", "--org", "org-fr-lisiere") if not c["rejected"]]
+    code, out = invoke("evidence", "reject", claim["id"], "--note", "withdrawn by its publisher")
+    assert code == 0 and "Re-assessed 1 relationship(s): 1 changed, 0 unchanged." in flat(out), out
+
+    flags = tmp_path / "territory_flags.csv"
+    flags.write_text(
+        "territory_id,flag,source,as_of\nFR,conflict-affected,Test source (fictional),2025-11-30\n", encoding="utf-8"
+    )
+    code, out = invoke("register", "import", str(flags))
+    assert code == 0 and "Re-assessed 3 relationship(s): 3 changed, 0 unchanged." in flat(out), out
+
+    report = invoke_json("risk", "diff")
+    changes = {c["subscription"]: c for c in report["changes"]}
+    assert set(changes) == {"sub-lisiere-ai", "sub-val-clair-storage", "sub-val-clair-compute"}
+    correction = f"correction 1: reject-claim in {claim['document']} at {claim['start']}-{claim['end']}"
+    imported = "register import territory_flags.csv (territory_flags: 1 added, 0 changed)"
+    lisiere = changes["sub-lisiere-ai"]
+    assert lisiere["reasons"] == [f"{correction} (withdrawn by its publisher)", imported]
+    assert lisiere["changes"]["worst_harm"] == {"before": "privacy", "after": None}
+    assert lisiere["changes"]["heightened"] == {"before": False, "after": True}
+    storage = changes["sub-val-clair-storage"]
+    assert storage["reasons"] == [imported] and storage["changes"]["heightened"] == {"before": False, "after": True}
+    code, out = invoke("risk", "diff")
+    text = flat(out)
+    assert code == 0 and "withdrawn by its publisher" in text and "heightened: False → True" in text
+    assert "worst_harm: privacy → None" in text and "sub-8200-storage" not in text
+
+    # Without re-assessment, the import alone: the diff does not move.
+    flags.write_text(
+        "territory_id,flag,source,as_of,active\nFR,conflict-affected,Test source (fictional),2025-11-30,false\n",
+        encoding="utf-8",
+    )
+    result = invoke_json("register", "import", str(flags), "--no-assess")
+    assert result["counts"]["territory_flags"]["changed"] == 1 and result["reassessed"] is None
+    assert invoke_json("risk", "diff") == report
     code, out = invoke("audit", "verify")
     assert code == 0 and "chain is intact" in out
 

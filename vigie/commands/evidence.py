@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,13 +13,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from vigie.commands.common import console, err_console, fail, open_engine, progress_bar, settings
+from vigie.commands.risk import reassessed_note, reassessor
 from vigie.evidence import service
 from vigie.evidence.extract import KINDS, Extractor
 from vigie.evidence.lexicon import publisher_table
 from vigie.evidence.read import Unreadable, read_path
 from vigie.evidence.tables import ClaimRecord, Document, MentionRecord
+from vigie.risk import incremental
 from vigie.store.engine import session_scope
 from vigie.store.migrate import current_revision, head_revision
 
@@ -44,12 +49,9 @@ def ingest(
     engine = open_engine()
     actor = settings().actor
     with progress_bar(enabled=not as_json and sys.stderr.isatty()) as bar:
-        report = service.ingest(engine, paths, actor, _kind_option(kind), reextract, ner, bar)
-    reassessed = None
-    if assess and (report.added or report.reextracted) and report.organisations:
-        from vigie.commands.risk import reassess_touched
-
-        reassessed = reassess_touched(engine, report.organisations, f"evidence: {len(report.added)} new document(s)")
+        report, reassessed = incremental.ingest(
+            engine, paths, actor, reassessor() if assess else None, _kind_option(kind), reextract, ner, bar
+        )
     if as_json:
         console.print_json(
             json.dumps(
@@ -58,7 +60,7 @@ def ingest(
                     "reextracted": [d.id for d in report.reextracted],
                     "duplicates": [{"origin": o, "document": d} for o, d in report.duplicates],
                     "failed": [{"origin": o, "reason": r} for o, r in report.failed],
-                    "reassessed": reassessed,
+                    "reassessed": asdict(reassessed) if reassessed else None,
                 }
             )
         )
@@ -74,8 +76,7 @@ def ingest(
             err_console.print(f"[red]✗[/] {escape(origin)}: {escape(reason)}", highlight=False, soft_wrap=True)
         console.print(
             f"{len(report.added)} added, {len(report.reextracted)} re-extracted, "
-            f"{len(report.duplicates)} already there, {len(report.failed)} unreadable."
-            + (f" Re-assessed {reassessed} relationship(s)." if reassessed else "")
+            f"{len(report.duplicates)} already there, {len(report.failed)} unreadable." + reassessed_note(reassessed)
         )
     if report.failed and not (report.added or report.reextracted or report.duplicates):
         raise typer.Exit(1)
@@ -341,16 +342,19 @@ def _span(span: str) -> tuple[int, int]:
     return start, end
 
 
-def _correct(action: Any) -> None:
+def _correct(action: Callable[[Session], service.Corrected]) -> None:
+    """Apply a correction and re-assess what it changed, together (`vigie.risk.incremental.correct`)."""
     engine = open_engine()
     try:
         with session_scope(engine) as session:
-            correction = action(session)
-            doc_sha = correction.document_sha256
+            corrected, reassessed = incremental.correct(session, reassessor(), action)
     except service.CorrectionError as exc:
         fail(str(exc))
+    correction = corrected.correction
     console.print(
-        f"Correction {correction.id} recorded for document {doc_sha[:12]}; it is applied again on every re-extraction."
+        f"Correction {correction.id} recorded for document {correction.document_sha256[:12]}; "
+        "it is applied again on every re-extraction." + reassessed_note(reassessed),
+        highlight=False,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,11 +13,13 @@ from rich.table import Table
 
 from vigie.audit.verify import history, verify
 from vigie.commands.common import console, err_console, fail, open_engine, progress_bar, settings
+from vigie.commands.risk import reassessed_note, reassessor
 from vigie.register import service
 from vigie.register.errors import ImportFailed
 from vigie.register.export import dump_json, export_csv, export_json, write_csv
 from vigie.register.importer import Plan
 from vigie.register.specs import SPECS
+from vigie.risk import incremental
 from vigie.store.engine import session_scope
 from vigie.store.migrate import upgrade
 
@@ -51,9 +54,12 @@ def import_(
     kind: Annotated[
         str | None, typer.Option(help=f"Entity type of CSV files whose name does not say: {', '.join(SPECS)}")
     ] = None,
+    assess: Annotated[
+        bool, typer.Option(help="Re-assess, in the same transaction, the relationships the changes touch")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
 ) -> None:
-    """Import files as one change: every row is written, or none is."""
+    """Import files as one change: every row is written, or none is; what it touched is re-assessed with it."""
     if kind is not None and kind not in SPECS:
         fail(f"--kind must be one of: {', '.join(SPECS)}")
     engine = open_engine()
@@ -65,14 +71,23 @@ def import_(
 
     try:
         with progress_bar(enabled=not as_json and sys.stderr.isatty()) as bar:
-            report = service.import_files(engine, paths, settings().actor, kind, bar, announce)
+            report, reassessed = incremental.import_register(
+                engine, paths, settings().actor, reassessor() if assess else None, kind, bar, announce
+            )
     except ImportFailed as exc:
         for error in exc.errors:
             err_console.print(str(error), highlight=False, markup=False, soft_wrap=True)
         fail(f"{len(exc.errors)} error(s); nothing was imported")
     if as_json:
         console.print_json(
-            json.dumps({"files": report.files, "counts": report.counts, "nothing_changed": report.nothing_changed})
+            json.dumps(
+                {
+                    "files": report.files,
+                    "counts": report.counts,
+                    "nothing_changed": report.nothing_changed,
+                    "reassessed": asdict(reassessed) if reassessed else None,
+                }
+            )
         )
         return
     if report.nothing_changed:
@@ -81,6 +96,8 @@ def import_(
     for name, counts in report.counts.items():
         table.add_row(name, str(counts["added"]), str(counts["changed"]), str(counts["unchanged"]))
     console.print(table)
+    if reassessed is not None:
+        console.print(reassessed_note(reassessed).strip(), highlight=False)
 
 
 @register_app.command("export")

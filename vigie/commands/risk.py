@@ -11,13 +11,15 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from vigie.commands.common import console, fail, open_engine, progress_bar, settings
 from vigie.register.tables import Organisation, Service, Subscription
 from vigie.risk import gather, service
 from vigie.risk.evidence_source import claims_from_evidence
+from vigie.risk.incremental import Reassessor
 from vigie.risk.policy import Policy, PolicyError, load_policy, policy_digest
+from vigie.risk.service import ReassessReport
 from vigie.risk.tables import AssessmentRecord
 from vigie.store.engine import session_scope
 
@@ -39,16 +41,16 @@ def _provider_names() -> tuple[str, ...]:
     return (name,) if name else ()
 
 
-def reassess_touched(engine: Engine, org_ids: set[str], reason: str) -> int:
-    """Re-assess only the relationships of these organisations (with their parents and units)."""
-    with session_scope(engine) as session:
-        if session.scalar(select(AssessmentRecord.id).limit(1)) is None:
-            return 0  # nothing assessed yet: the first `vigie risk assess` does it all
-        report = service.reassess(
-            session, current_policy(), claims_from_evidence, settings().actor, reason, date.today(),
-            org_ids=org_ids, provider_names=_provider_names(),
-        )  # fmt: skip
-    return report.changed
+def reassessor() -> Reassessor:
+    """How the commands that change evidence or the register re-assess what they touched (vigie/risk/incremental.py)."""
+    return Reassessor(settings().actor, current_policy, date.today(), _provider_names())
+
+
+def reassessed_note(report: ReassessReport | None) -> str:
+    """The line a command prints after re-assessing what it changed."""
+    if report is None:
+        return ""
+    return f" Re-assessed {report.assessed} relationship(s): {report.changed} changed, {report.unchanged} unchanged."
 
 
 @risk_app.command("assess")

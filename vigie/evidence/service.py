@@ -7,6 +7,7 @@ against the document's content hash and re-applied whenever the document is extr
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -264,7 +265,8 @@ class IngestReport:
     reextracted: list[Document] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # origin, document id
     failed: list[tuple[str, str]] = field(default_factory=list)  # origin, reason
-    organisations: set[str] = field(default_factory=set)  # register organisations the new evidence names
+    # Register organisations the new evidence names, or the evidence it replaced named: their relationships may change.
+    organisations: set[str] = field(default_factory=set)
 
 
 def ingest(
@@ -308,6 +310,8 @@ def ingest(
                 seen.add(doc_id)
                 fresh.append(source)
             extractions = extractor.extract_many(fresh, kind)
+            # A document extracted again may stop naming an organisation: its evidence changed too.
+            report.organisations.update(_claimed_organisations(session, [document_id(s.sha256) for s in fresh]))
             for doc, existed in store_extractions(session, extractions, actor):
                 (report.reextracted if existed else report.added).append(doc)
             for extraction in extractions:
@@ -319,6 +323,20 @@ def ingest(
     return report
 
 
+def _claimed_organisations(session: Session, doc_ids: Sequence[str]) -> set[str]:
+    """Register organisations named by the stored claims of these documents."""
+    found: set[str] = set()
+    for start in range(0, len(doc_ids), 1000):
+        found.update(
+            session.scalars(
+                select(ClaimLink.entity_id)
+                .join(ClaimRecord, ClaimRecord.id == ClaimLink.claim_id)
+                .where(ClaimLink.kind == "organisation", ClaimRecord.document_id.in_(doc_ids[start : start + 1000]))
+            )
+        )
+    return found
+
+
 # -------------------------------------------------------------------------------------- corrections
 
 
@@ -326,10 +344,45 @@ class CorrectionError(Exception):
     """A correction that cannot apply: unknown document, mention, claim or organisation."""
 
 
+@dataclass(frozen=True)
+class Corrected:
+    """A reviewer's correction, with the register organisations whose evidence it changed.
+
+    `organisations` are those named by the claims that the correction added, rejected or changed,
+    as they were before it and as they are after (a claim moved from one organisation to another
+    names both): the evidence stage says what changed, as `IngestReport.organisations` does for an
+    ingest, and the risk stage re-assesses their relationships (vigie/risk/incremental.py).
+    """
+
+    correction: Correction
+    document_id: str
+    organisations: frozenset[str]
+
+
+def _named_organisations(actors: Iterable[dict[str, Any]]) -> frozenset[str]:
+    return frozenset(a["entity_id"] for a in actors if a.get("entity_id") and a.get("kind") == "organisation")
+
+
+def _standing(session: Session, doc_id: str) -> dict[str, tuple[str, frozenset[str]]]:
+    """Each claim of a document that counts (not rejected): what it says, and the organisations it names.
+
+    What it says is compared as canonical JSON, so that any correction, of any field, shows as a change.
+    """
+    out: dict[str, tuple[str, frozenset[str]]] = {}
+    for record in session.scalars(select(ClaimRecord).where(ClaimRecord.document_id == doc_id)):
+        if record.rejected:
+            continue
+        said = [record.stance, record.actions, record.actors, record.services, record.harms, record.places,
+                record.date, record.attributed_to, record.start, record.end]  # fmt: skip
+        out[record.id] = (json.dumps(said, sort_keys=True, default=str), _named_organisations(record.actors))
+    return out
+
+
 def _record_correction(
     session: Session, doc: Document, action: str, start: int, end: int, payload: dict[str, Any], actor: str,
     note: str | None,
-) -> Correction:  # fmt: skip
+) -> Corrected:  # fmt: skip
+    before = _standing(session, doc.id)
     correction = Correction(
         document_sha256=doc.sha256, action=action, start=start, end=end, payload=payload, actor=actor, at=now_iso(),
         note=note,
@@ -341,12 +394,18 @@ def _record_correction(
         {"document": doc.id, "start": start, "end": end, **payload, "note": note},
     )  # fmt: skip
     apply_corrections(session, doc)
-    return correction
+    after = _standing(session, doc.id)
+    organisations: set[str] = set()
+    for claim in before.keys() | after.keys():
+        was, now = before.get(claim), after.get(claim)
+        if was != now:
+            organisations.update(was[1] if was else (), now[1] if now else ())
+    return Corrected(correction, doc.id, frozenset(organisations))
 
 
 def link_mention(
     session: Session, doc_id: str, start: int, end: int, org_id: str, actor: str, note: str | None = None
-) -> Correction:
+) -> Corrected:
     doc = _document(session, doc_id)
     if session.get(Organisation, org_id) is None:
         raise CorrectionError(f"no organisation {org_id!r} in the register")
@@ -360,7 +419,7 @@ def link_mention(
     return _record_correction(session, doc, "link-mention", start, end, {"org_id": org_id}, actor, note)
 
 
-def reject_claim(session: Session, claim: str, actor: str, note: str | None = None) -> Correction:
+def reject_claim(session: Session, claim: str, actor: str, note: str | None = None) -> Corrected:
     record = session.get(ClaimRecord, claim)
     if record is None:
         raise CorrectionError(f"no claim {claim!r}")
@@ -383,7 +442,7 @@ def add_claim(
     date: str | None = None,
     attributed_to: str | None = None,
     note: str | None = None,
-) -> Correction:
+) -> Corrected:
     from vigie.evidence.lexicon import STANCES, harm_taxonomy
 
     doc = _document(session, doc_id)

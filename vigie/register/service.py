@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,9 @@ def _existing_ids(session: Session) -> Any:
     return lookup
 
 
+AfterWrite = Callable[[Session, Plan], None]
+
+
 def import_rows(
     session: Session,
     rows: Sequence[files.RawRow],
@@ -58,14 +61,23 @@ def import_rows(
     context: str,
     progress: Progress | None = None,
     on_write: Any = None,
+    after_write: AfterWrite | None = None,
 ) -> tuple[Plan, ImportReport]:
-    """Validate, plan and write rows in the caller's transaction; raises ImportFailed on bad input."""
+    """Validate, plan and write rows in the caller's transaction; raises ImportFailed on bad input.
+
+    `after_write`, when the import changed something, runs in the same transaction once the plan is
+    written, with the whole plan (every record added, every record changed with its state before):
+    the risk stage re-assesses there what the import touched (vigie/risk/incremental.py), so the
+    register and the assessments commit together, and the register needs to know nothing of risk.
+    """
     records = importer.validate(rows, _existing_ids(session), progress)
     the_plan = importer.plan(session, records)
     if not the_plan.is_noop:
         if on_write:
             on_write(the_plan)
         importer.apply(session, the_plan, actor, context, progress)
+        if after_write:
+            after_write(session, the_plan)
     report = ImportReport(
         files=sorted({r.file.split("#")[0] for r in rows}),
         counts=the_plan.counts(),
@@ -84,14 +96,19 @@ def import_files(
     kind: str | None = None,
     progress: Progress | None = None,
     on_write: Any = None,
+    after_write: AfterWrite | None = None,
 ) -> ImportReport:
-    """All files are one change: either every row is written, or nothing is."""
-    context = "import " + " ".join(str(p) for p in paths)
+    """All files are one change: either every row is written, or nothing is (`after_write`: see `import_rows`)."""
     with paused_gc():
         rows = files.read_paths(list(paths), kind)
         with session_scope(engine) as session:
-            _plan, report = import_rows(session, rows, actor, context, progress, on_write)
+            _plan, report = import_rows(session, rows, actor, import_context(paths), progress, on_write, after_write)
     return report
+
+
+def import_context(paths: Sequence[Path]) -> str:
+    """What the audit log says an import was."""
+    return "import " + " ".join(str(p) for p in paths)
 
 
 # ------------------------------------------------------------------------------------------ reading

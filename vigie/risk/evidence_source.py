@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
 
 from vigie.evidence.service import claim_views
+from vigie.evidence.tables import ClaimLink, ClaimRecord
 from vigie.risk.gather import load_territories
 from vigie.risk.inputs import Claim, Territory
 
@@ -65,3 +67,27 @@ def claims_from_evidence(session: Session, org_ids: set[str]) -> list[Claim]:
             )
         )
     return out
+
+
+def organisations_placed_in(session: Session, territory_ids: set[str]) -> set[str]:
+    """Organisations named by claims (not rejected) that place something in one of these territories.
+
+    Such a claim carries the territory's name and flags into the assessments of those
+    organisations' relationships, so a change to the territory touches them.
+    """
+    if not territory_ids:
+        return set()
+    place, actor = aliased(ClaimLink), aliased(ClaimLink)
+    query = (
+        select(actor.entity_id)
+        .join(place, place.claim_id == actor.claim_id)
+        .join(ClaimRecord, ClaimRecord.id == actor.claim_id)
+        .where(
+            actor.kind == "organisation",
+            place.kind == "territory",
+            place.entity_id.in_(sorted(territory_ids)),
+            ClaimRecord.rejected.is_(False),
+        )
+        .distinct()
+    )
+    return set(session.scalars(query))

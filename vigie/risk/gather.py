@@ -133,6 +133,22 @@ def _declared(index: RegisterIndex, stored: str | list[str] | None) -> tuple[Ter
     return known
 
 
+# The register fields whose value can change what an assessment says, per entity type: what
+# `load_index`, `load_territories` and `_relationship` read and `assess` uses. A register import
+# re-assesses the relationships a change to one of these touches (vigie/risk/incremental.py), and
+# nothing for a change to any other field. An organisation's name and a subscription's status ride
+# along in the relationship (and so in its inputs digest) but no factor reads them; tests/risk/
+# test_incremental.py checks that changing every field left out here leaves every assessment as it
+# was. A new input of the assessment must be added here, or imports will not re-assess it.
+ASSESSED_FIELDS: dict[str, tuple[str, ...]] = {
+    "territories": ("name",),
+    "territory_flags": ("territory_id", "flag", "active", "source", "as_of"),
+    "organisations": ("kind", "parent_id"),
+    "services": ("name", "capabilities"),
+    "subscriptions": ("customer_id", "end_user_id", "service_id", "use_territories"),
+}
+
+
 def _relationship(index: RegisterIndex, sub: Any) -> Relationship:
     """`sub`: a row of `_COLUMNS`."""
     org_id = sub.end_user_id or sub.customer_id

@@ -90,29 +90,51 @@ def reassess(
     """
     index = load_index(session)
     chosen_orgs = index.family(org_ids) if org_ids is not None else None
-    by_org = _claims_by_org(
-        claim_source(session, set(index.names) if chosen_orgs is None else index.family(chosen_orgs))
-    )
-    trail = AuditTrail(session, actor, reason)
-    table = cast(Table, AssessmentRecord.__table__)
-    total = assessed = changed = 0
+    claims = claim_source(session, set(index.names) if chosen_orgs is None else index.family(chosen_orgs))
+    total = 0
     if progress:
         total = int(session.scalar(select(func.count()).select_from(AssessmentRecord.__table__)) or 0)
+    batches = relationships(session, index, subscription_ids, chosen_orgs)
+    return store_assessments(session, batches, claims, policy, actor, reason, as_of, provider_names, progress, total)
+
+
+def store_assessments(
+    session: Session,
+    batches: Iterable[list[Relationship]],
+    claims: Iterable[Claim],
+    policy: Policy,
+    actor: str,
+    reason: str,
+    as_of: date,
+    provider_names: tuple[str, ...] = (),
+    progress: Callable[[str, int, int], None] | None = None,
+    total: int = 0,
+) -> ReassessReport:
+    """Assess these relationships against the claims that bear on each; store and audit those whose inputs changed.
+
+    `claims` must hold every claim naming a relationship's organisation, parents or units: the
+    callers choose the relationships (`reassess`, `vigie.risk.incremental`) and read the claims
+    their families need, so there is one way an assessment is computed, versioned and audited.
+    """
+    by_org = _claims_by_org(claims)
+    trail = AuditTrail(session, actor, reason)
+    table = cast(Table, AssessmentRecord.__table__)
+    assessed = changed = 0
     created = now_iso()
     digest_of = InputsDigest(policy, as_of, provider_names)
-    for batch in relationships(session, index, subscription_ids, chosen_orgs):
+    for batch in batches:
         current = _current(session, [r.subscription_id for r in batch])
         rows: list[tuple[Any, ...]] = []
         changes: list[Change] = []
         superseded: list[int] = []
         for rel in batch:
-            claims = _claims_for(rel, by_org)
-            digest = digest_of(rel, claims)
+            rel_claims = _claims_for(rel, by_org)
+            digest = digest_of(rel, rel_claims)
             assessed += 1
             previous = current.get(rel.subscription_id)
             if previous is not None and previous[2] == digest:
                 continue
-            result = assess(rel, claims, policy, as_of, provider_names)
+            result = assess(rel, rel_claims, policy, as_of, provider_names)
             version = previous[1] + 1 if previous else 1
             rows.append(_row(rel.subscription_id, version, created, actor, reason, digest, result))
             changes.append(Change("assess", "assessment", rel.subscription_id, None, _summary(result, version)))
@@ -129,6 +151,11 @@ def reassess(
     if changed:
         trail.save_head()
     return ReassessReport(assessed, changed, assessed - changed)
+
+
+def any_assessment(session: Session) -> bool:
+    """Whether anything has been assessed yet: until then there is nothing to keep up to date."""
+    return session.scalar(select(AssessmentRecord.id).limit(1)) is not None
 
 
 def _summary(result: Assessment, version: int) -> dict[str, Any]:
