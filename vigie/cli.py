@@ -10,8 +10,10 @@ from vigie.commands import enforce as enforce_commands
 from vigie.commands import evidence as evidence_commands
 from vigie.commands import names as names_commands
 from vigie.commands import register as register_commands
+from vigie.commands import report as report_commands
 from vigie.commands import risk as risk_commands
 from vigie.commands import users as users_commands
+from vigie.commands import web as web_commands
 
 app = typer.Typer(
     help="Heightened human-rights due diligence for cloud and AI providers.",
@@ -25,7 +27,9 @@ names_commands.install(app)
 users_commands.install(app)
 cases_commands.install(app)
 enforce_commands.install(app)
+report_commands.install(app)
 demo_commands.install(app)
+web_commands.install(app)
 
 
 def main() -> None:

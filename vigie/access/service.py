@@ -260,6 +260,15 @@ def authenticate_token(session: Session, token: str) -> Actor:
     return actor_of(user)
 
 
+def actor_by_id(session: Session, user_id: str) -> Actor:
+    """The user a signed web session names, checked again on every request: a user disabled since they
+    signed in is refused at once, like a revoked token."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise AccessDenied("authentication refused: the session's user no longer exists or is disabled")
+    return actor_of(user)
+
+
 def authenticate_password(session: Session, name: str, password: str) -> Actor:
     """The user with this name and password; the same AccessDenied whether the name or the password is wrong."""
     refused = AccessDenied(f"authentication refused for {name!r}: wrong name or password, or user disabled")

@@ -24,8 +24,10 @@ from vigie.store.engine import session_scope
 
 def run_demo(
     database: Annotated[Path, typer.Option(help="The SQLite file to (re)build; its key, env file and outbox are replaced beside it")] = Path("vigie-demo.db"),
+    serve: Annotated[bool, typer.Option("--serve", help="Then serve it in the browser (vigie serve) with the demo users")] = False,
+    port: Annotated[int, typer.Option(help="With --serve: the TCP port")] = 8000,
 ) -> None:
-    """Build an illustrative register in a fresh SQLite file and tour it."""
+    """Build an illustrative register in a fresh SQLite file and tour it; with --serve, then serve it."""
     console.rule("[bold]vigie demo")
     console.print(
         "Cumulo Cloud is a fictional provider. Real organisations appear with public facts only, "
@@ -91,6 +93,12 @@ def run_demo(
     )
     if story is not None:
         print_credentials(story)
+    if serve:
+        from vigie.commands.web import serve_app
+
+        console.print(f"\nOpen http://127.0.0.1:{port}/ and sign in as one of the users above with their password.",
+                      highlight=False)  # fmt: skip
+        serve_app("127.0.0.1", port, f"sqlite:///{database}")
 
 
 def timeline_table(session: Session, story: Story) -> Table:

@@ -22,24 +22,15 @@ from vigie.register.errors import ImportFailed, InputError
 from vigie.register.export import iter_states
 from vigie.register.files import RawRow
 from vigie.register.specs import SPECS
+from vigie.register.vocabulary import PUBLIC_BODY_KINDS
 
-PUBLIC_KINDS = {
-    "ministry",
-    "armed-forces",
-    "military-unit",
-    "intelligence-agency",
-    "police",
-    "prison-service",
-    "other-public-body",
-    "international-organisation",
-}
 PREFIX = "vigie:"
 FICTIONAL = "vigie:fictional"
 _ID_PROPS = {"wikidata": "wikidataId", "lei": "leiCode", "registration": "registrationNumber"}
 
 
 def _schema_for(kind: str) -> str:
-    if kind in PUBLIC_KINDS:
+    if kind in PUBLIC_BODY_KINDS:
         return "PublicBody"
     return "Company" if kind == "company" else "Organization"
 

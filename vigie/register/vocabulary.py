@@ -10,6 +10,21 @@ import yaml
 
 DATA = Path(__file__).with_name("data")
 
+# The organisation kinds that are public bodies: their names are public facts, so they may be named in
+# FollowTheMoney exports and public reports, unlike companies and NGOs whose relationship may be confidential.
+PUBLIC_BODY_KINDS = frozenset(
+    {
+        "ministry",
+        "armed-forces",
+        "military-unit",
+        "intelligence-agency",
+        "police",
+        "prison-service",
+        "other-public-body",
+        "international-organisation",
+    }
+)
+
 
 @cache
 def vocabulary() -> dict[str, Any]:

@@ -1,0 +1,45 @@
+"""The one FastAPI application: `create_app()` builds it from the settings; `vigie serve` runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from vigie import __version__
+from vigie.store.engine import make_engine
+from vigie.web import errors
+from vigie.web.api import audit, cases, decisions, me, orders, register, risk
+from vigie.web.pages import auth, dashboard, documents, relationships
+from vigie.web.pages import decisions as decision_pages
+from vigie.web.pages import register as register_pages
+from vigie.web.sessions import Sessions
+from vigie.web.settings import WebSettings, load_web_settings
+
+STATIC = Path(__file__).with_name("static")
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or load_web_settings()
+    app = FastAPI(
+        title="vigie",
+        version=__version__,
+        description="Heightened human-rights due diligence for cloud and AI providers: the register, evidence, "
+        "risk, cases, decisions, enforcement and audit, under the same rules as the `vigie` command.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.sessions = Sessions(settings)
+    errors.install(app)
+    for router in (me.router, register.router, risk.router, cases.router, decisions.router, orders.router,
+                   audit.router):  # fmt: skip
+        app.include_router(router, prefix="/api/v1")
+    for router in (auth.router, dashboard.router, register_pages.router, relationships.router, documents.router,
+                   decision_pages.router):  # fmt: skip
+        app.include_router(router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,1 @@
+"""Server-rendered pages: plain HTML forms that work without JavaScript, over the same service functions."""

@@ -1,0 +1,48 @@
+"""The web application's settings, in one module (as yente does): read once when the app is built.
+
+They extend vigie's own settings (`vigie.settings`: database, keys, enforcement) with what only a
+web server needs: the key that signs session cookies, how long a session lasts, and page sizes.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+
+from vigie.settings import Settings, load_settings
+
+# The largest page any list route returns: a client that wants everything pages through it, so that
+# no single request can make the server read a million rows into memory.
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+SESSION_COOKIE = "vigie_session"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    base: Settings
+    # Signs the session cookie (itsdangerous). VIGIE_WEB_SECRET keeps sessions valid across restarts and
+    # between workers; without it a random key is made per process, so every restart signs everyone out.
+    secret_key: str = field(repr=False, default_factory=lambda: secrets.token_urlsafe(32))
+    session_hours: float = 8.0
+
+    @property
+    def database_url(self) -> str:
+        return self.base.database_url
+
+
+def load_web_settings(base: Settings | None = None) -> WebSettings:
+    """`VIGIE_WEB_SECRET` and `VIGIE_WEB_SESSION_HOURS` over the defaults; errors name the variable."""
+    base = base or load_settings()
+    secret = os.environ.get("VIGIE_WEB_SECRET") or secrets.token_urlsafe(32)
+    if len(secret) < 16:
+        raise ValueError("VIGIE_WEB_SECRET: at least 16 characters, so that session cookies cannot be forged")
+    hours_text = os.environ.get("VIGIE_WEB_SESSION_HOURS", "8")
+    try:
+        hours = float(hours_text)
+    except ValueError:
+        hours = -1.0
+    if not hours > 0:
+        raise ValueError(f"VIGIE_WEB_SESSION_HOURS: a positive number of hours, got {hours_text!r}")
+    return WebSettings(base=base, secret_key=secret, session_hours=hours)
