@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import Engine, text, update
 
@@ -112,4 +114,32 @@ def test_forged_revoked_expired_and_disabled_tokens_are_refused(engine: Engine) 
             authenticate_token(session, fresh.token)
         with pytest.raises(AccessDenied, match="may not disable themselves"):
             access.disable_user(session, root, "root")
+        assert verify(session).ok
+
+
+def test_two_bootstraps_at_once_make_one_admin(engine: Engine) -> None:
+    """The second bootstrap waits for the first (the audit lock) and then sees that a user exists."""
+    outcome: list[BaseException | str] = []
+
+    def second() -> None:
+        try:
+            with session_scope(engine) as session:
+                access.add_user(session, None, "second", ["admin"], PASSWORD)
+            outcome.append("created")
+        except BaseException as exc:  # the test reads what happened, whatever it was
+            outcome.append(exc)
+
+    with session_scope(engine) as session:
+        access.add_user(session, None, "first", ["admin"], PASSWORD)
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive(), "the second bootstrap should wait for the first transaction"
+    thread.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], AccessDenied), outcome
+    assert "already 1 user" in str(outcome[0])
+    with session_scope(engine) as session:
+        assert [u.name for u in access.list_users(session, access.actor_of(access.get_user(session, "first")))] == [
+            "first"
+        ]
         assert verify(session).ok

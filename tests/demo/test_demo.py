@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner, Result
 
@@ -217,18 +218,57 @@ def test_the_readme_tour_works_with_the_printed_tokens(demo: Demo) -> None:
     assert verified.exit_code == 0 and "the chain is intact" in verified.output
 
 
+def test_the_demo_ends_with_the_years_transparency_report_and_the_top_relationships_dossier(demo: Demo) -> None:
+    assert demo.result.exit_code == 0, demo.output
+    folder = demo.folder / "vigie-demo-reports"
+    with session_scope(demo.engine) as session:
+        year = session.scalars(select(AuditEntry.at).order_by(AuditEntry.seq.desc()).limit(1)).one()[:4]
+        (decision,) = session.scalars(select(Decision))
+        published = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "publish")))
+        assert verify(session).ok
+    assert decision.decided_at and decision.decided_at[:4] == year, "the demo's events happen now"
+    html, pdf = folder / f"transparency-{year}.html", folder / f"transparency-{year}.pdf"
+    page = html.read_text(encoding="utf-8")
+    assert f"Transparency report {year}" in page and f"{year}-01-01 to {year}-12-31" in page
+    assert "Unit 8200" in page and INTERVIEWEE not in page and "iris.fictional" not in page
+    pages = PdfReader(pdf).pages
+    assert len(pages) >= 8 and "1. Summary" in " ".join((pages[1].extract_text() or "").split())
+    report = json.loads((folder / "data" / "transparency.json").read_text(encoding="utf-8"))
+    assert report["figures"]["decisions_approved"]["value"] == 1
+    assert report["figures"]["relationships_reviewed"]["value"] > 0
+    register = (folder / "data" / "register.ftm.json").read_text(encoding="utf-8").splitlines()
+    assert any(json.loads(line)["id"] == "org-il-unit-8200" for line in register)
+    assert (folder / "data" / "evidence.ftm.json").stat().st_size > 1000
+
+    # The dossier of the relationship the case investigated, read by the case's lead: the case is in it.
+    dossier = json.loads((folder / "dossier-sub-8200-ai.json").read_text(encoding="utf-8"))
+    assert dossier["read_as"] == "iris.fictional" and [c["id"] for c in dossier["cases"]] == [decision.case_id]
+    assert [d["id"] for d in dossier["decisions"]] == [decision.id]
+    dossier_pages = PdfReader(folder / "dossier-sub-8200-ai.pdf").pages
+    assert len(dossier_pages) >= 2 and "Unit 8200" in (dossier_pages[0].extract_text() or "")
+    assert (folder / "dossier-sub-8200-ai.evidence.ftm.json").stat().st_size > 1000
+
+    # Both are in the audit log, with the hash of every file, and the demo prints where they are.
+    assert sorted(e.entity_id for e in published) == ["dossier-sub-8200-ai", f"transparency-{year}"]
+    flat = demo.output.replace("\n", " ")
+    for path in (html, pdf, folder / "dossier-sub-8200-ai.html", folder / "dossier-sub-8200-ai.pdf"):
+        assert str(path.relative_to(demo.folder)) in flat, path
+
+
 def test_running_the_demo_again_starts_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("VIGIE_CONFIG", raising=False)
     first = runner.invoke(app, ["demo"])
     assert first.exit_code == 0, first.output
     key = (tmp_path / "vigie-demo.key").read_text(encoding="ascii")
+    (tmp_path / "vigie-demo-reports" / "stale.txt").write_text("from the first run", encoding="utf-8")
     old_orders = {p.name for p in (tmp_path / "vigie-demo-outbox").glob("*.json")}
 
     again = runner.invoke(app, ["demo"])
     assert again.exit_code == 0, again.output
     assert (tmp_path / "vigie-demo.key").read_text(encoding="ascii") != key
     new_orders = {p.name for p in (tmp_path / "vigie-demo-outbox").glob("*.json")}
+    assert not (tmp_path / "vigie-demo-reports" / "stale.txt").exists(), "the previous run's reports are gone"
     assert len(new_orders) == 2 and not (old_orders & new_orders), "the previous run's orders are gone"
     engine = make_engine(f"sqlite:///{tmp_path / 'vigie-demo.db'}")
     with session_scope(engine) as session:

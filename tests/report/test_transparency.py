@@ -1,77 +1,31 @@
-"""The transparency report: every number against an independent SQL query, nothing confidential in it.
-
-The data is the demo's (run by its own builder, on SQLite and PostgreSQL) plus one refused request,
-so that every table of the report has something to count.
-"""
+"""The transparency report: every number against an independent SQL query, on the page as in the data; nothing
+confidential in it; the PDF printed with its pages, contents and page numbers."""
 
 from __future__ import annotations
 
-import io
 import json
+import re
 import shutil
 import statistics
 import subprocess
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from rich.console import Console
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from vigie.access.crypto import load_sealer
-from vigie.access.service import actor_of
-from vigie.access.tables import User
-from vigie.cases import requests
-from vigie.cases.tables import Case, Decision
-from vigie.commands.report import write_transparency
-from vigie.demo import STEPS, DemoContext
-from vigie.demo.investigation import APPROVER, INTERVIEW_TEXT, INTERVIEWEE, INVESTIGATOR, Story
-from vigie.report.html import transparency_html
+from tests.report.conftest import Built, secrets
+from tests.report.pages import read_page
+from vigie.report.durations import duration_text
+from vigie.report.html import cell, layout, transparency_html
+from vigie.report.publish import write_transparency
 from vigie.report.queries import Period, Transparency, transparency
-from vigie.risk.policy import default_policy
 from vigie.store.engine import session_scope
-
-REQUESTER = "Requester Person (fictional)"
-REQUEST_RATIONALE = "Refused in the test: the stated purpose is mass interception."
-
-
-@dataclass
-class Built:
-    engine: Engine
-    story: Story
-    period: Period
-
-
-def _actor(session: Session, name: str) -> Any:
-    user = session.scalars(select(User).where(User.name == name)).one()
-    return actor_of(user)
-
-
-@pytest.fixture
-def built(engine: Engine, tmp_path: Path) -> Built:
-    """The demo's data, built by its own steps on the test's database, and a refused emergency request."""
-    ctx = DemoContext(engine, Console(file=io.StringIO()), tmp_path / "vigie-demo.db")
-    for step in STEPS:
-        step(ctx)
-    assert ctx.story is not None
-    sealer = load_sealer(None, ctx.story.companions.key)
-    with session_scope(engine) as session:
-        investigator = _actor(session, INVESTIGATOR)
-        request = requests.add_request(
-            session, investigator, kind="emergency", org_id="org-il-unit-8200", urgency="emergency",
-            purpose="Intercept and transcribe the phone calls of a whole region", requester=REQUESTER, sealer=sealer,
-            subscription_ids=["sub-8200-storage"],
-        )  # fmt: skip
-        requests.triage_request(session, investigator, request.id, default_policy())
-        requests.decide_request(session, _actor(session, APPROVER), request.id, "refused", REQUEST_RATIONALE)
-    with session_scope(engine) as session:
-        opened = session.scalars(select(Case.opened_at)).one()
-    return Built(engine, ctx.story, Period.parse(opened[:4]))
 
 
 def _rows(session: Session, sql: str, period: Period, **more: Any) -> list[Any]:
@@ -82,8 +36,11 @@ def _json_list(value: Any) -> list[Any]:
     return list(json.loads(value) if isinstance(value, str) else value or [])
 
 
-def _hours(a: Any, b: Any) -> float:
-    return round((datetime.fromisoformat(str(b)) - datetime.fromisoformat(str(a))).total_seconds() / 3600, 2)
+def _seconds(start: Any, end: Any) -> int:
+    """Whole seconds between two stored timestamps, half up: the report's stated rule, written again here."""
+    delta = datetime.fromisoformat(str(end)) - datetime.fromisoformat(str(start))
+    exact = Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / Decimal(1_000_000)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def test_period_parsing() -> None:
@@ -95,6 +52,40 @@ def test_period_parsing() -> None:
     for bad in ("25", "2025-13-01..2025-12-31", "2025-06-30..2025-01-01"):
         with pytest.raises(ValueError, match="period"):
             Period.parse(bad)
+
+
+def _timing(session: Session, decided: list[Any]) -> list[list[Any]]:
+    """For each approved decision: first allegation received by then, approval, enforcement, and the seconds."""
+    rows: list[list[Any]] = []
+    for n, d in enumerate([d for d in decided if d.status == "approved"], start=1):
+        subs = _json_list(d.subscription_ids)
+        orgs = {d.org_id}
+        for customer, end_user in session.execute(
+            text("SELECT customer_id, end_user_id FROM subscriptions WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": subs},
+        ):
+            orgs |= {customer} | ({end_user} if end_user else set())
+        first = session.execute(
+            text(
+                "SELECT min(doc.ingested_at) FROM documents doc JOIN claims c ON c.document_id = doc.id "
+                "JOIN claim_links l ON l.claim_id = c.id WHERE l.kind = 'organisation' AND l.entity_id IN :orgs "
+                "AND c.stance IN ('alleges', 'finds', 'confirms') AND c.rejected = false "
+                "AND doc.ingested_at <= :decided"
+            ).bindparams(bindparam("orgs", expanding=True)),
+            {"orgs": sorted(orgs), "decided": d.decided_at},
+        ).scalar()
+        acks = session.execute(
+            text("SELECT count(*), sum(CASE WHEN state = 'acknowledged' THEN 1 ELSE 0 END), max(acknowledged_at) "
+                 "FROM enforcement_orders WHERE decision_id = :d"), {"d": d.id},
+        ).one()  # fmt: skip
+        enforced = acks[2] if acks[0] and acks[0] == acks[1] else None
+        rows.append([
+            f"D{n}", d.action, first, d.decided_at, enforced,
+            _seconds(first, d.decided_at) if first else None, _seconds(d.decided_at, enforced) if enforced else None,
+        ])  # fmt: skip
+    return rows
 
 
 def test_every_number_equals_an_independent_query(built: Built) -> None:
@@ -138,42 +129,17 @@ def test_every_number_equals_an_independent_query(built: Built) -> None:
         )
         decided = _rows(
             session,
-            "SELECT id, action, status, org_id, subscription_ids, decided_at, proposed_by, approved_by FROM decisions WHERE decided_at >= :lo AND decided_at < :hi ORDER BY decided_at, id",
+            "SELECT id, action, status, org_id, subscription_ids, decided_at, proposed_by, approved_by FROM decisions "
+            "WHERE decided_at >= :lo AND decided_at < :hi ORDER BY decided_at, id",
             p,
         )
         reqs = _rows(
             session,
-            "SELECT kind, outcome, count(*) FROM use_requests WHERE decided_at >= :lo AND decided_at < :hi GROUP BY kind, outcome",
+            "SELECT kind, outcome, count(*) FROM use_requests WHERE decided_at >= :lo AND decided_at < :hi "
+            "GROUP BY kind, outcome",
             p,
         )
-        timing: list[tuple[float | None, float | None]] = []
-        for d in [d for d in decided if d.status == "approved"]:
-            subs = _json_list(d.subscription_ids)
-            orgs = {d.org_id} | {
-                r[0]
-                for r in session.execute(
-                    text("SELECT customer_id FROM subscriptions WHERE id IN :ids").bindparams(
-                        bindparam("ids", expanding=True)
-                    ),
-                    {"ids": subs},
-                )
-            }
-            first = session.execute(
-                text(
-                    "SELECT min(doc.ingested_at) FROM documents doc JOIN claims c ON c.document_id = doc.id "
-                    "JOIN claim_links l ON l.claim_id = c.id WHERE l.kind = 'organisation' AND l.entity_id IN :orgs "
-                    "AND c.stance IN ('alleges', 'finds', 'confirms') AND c.rejected = false"
-                ).bindparams(bindparam("orgs", expanding=True)),
-                {"orgs": sorted(orgs)},
-            ).scalar()
-            acks = session.execute(
-                text("SELECT count(*), sum(CASE WHEN state = 'acknowledged' THEN 1 ELSE 0 END), max(acknowledged_at) "
-                     "FROM enforcement_orders WHERE decision_id = :d"), {"d": d.id},
-            ).one()  # fmt: skip
-            enforced = acks[2] if acks[0] and acks[0] == acks[1] else None
-            timing.append(
-                (_hours(first, d.decided_at) if first else None, _hours(d.decided_at, enforced) if enforced else None)
-            )
+        timing = _timing(session, decided)
         policy = session.execute(
             text("SELECT policy_id, policy_version FROM assessments WHERE created_at >= :lo AND created_at < :hi "
                  "ORDER BY created_at DESC, id DESC"), {"lo": p.lo, "hi": p.hi},
@@ -216,88 +182,103 @@ def test_every_number_equals_an_independent_query(built: Built) -> None:
     assert f["requests_approved"] == sum(
         n for (_, o), n in outcomes.items() if o in ("approved", "approved-with-conditions")
     )
-    assert [row[2:] for row in report.tables["decision_timing"].rows] == [list(t) for t in timing]
-    to_decision = [a for a, _ in timing if a is not None]
-    to_enforcement = [b for _, b in timing if b is not None]
-    assert f["median_allegation_to_decision_h"] == round(statistics.median(to_decision), 2)
-    assert f["median_decision_to_enforcement_h"] == round(statistics.median(to_enforcement), 2)
+    # Timing: the documents ingested after the decision (the fixture's article and memo) are not its first allegation.
+    assert report.tables["decision_timing"].rows == timing
+    assert all(row[2] is not None and row[2] <= row[3] for row in timing)
+    to_decision = [row[5] for row in timing if row[5] is not None]
+    to_enforcement = [row[6] for row in timing if row[6] is not None]
+    assert all(isinstance(v, int) and v >= 0 for v in to_decision + to_enforcement)
+    assert f["median_allegation_to_decision_s"] == statistics.median(to_decision)
+    assert f["median_decision_to_enforcement_s"] == statistics.median(to_enforcement)
+    assert report.figures["median_allegation_to_decision_s"].unit == "s"
     assert policy is not None and f["policy"] == f"{policy[0]} {policy[1]}"
     assert all(fig.how for fig in report.figures.values()) and all(t.how for t in report.tables.values())
+
+
+def _shown(report: Transparency, key: str) -> list[list[str]]:
+    """A report table's rows as the page must show them."""
+    table = report.tables.get(key, report.withheld)
+    shown = [[re.sub(r"<[^>]+>", "", str(cell(v, table.formats.get(i)))) for i, v in enumerate(row)]
+             for row in table.rows]  # fmt: skip
+    return [[" ".join(v.split()) for v in row] for row in shown]
+
+
+def test_the_page_shows_the_same_numbers(built: Built) -> None:
+    with session_scope(built.engine) as session:
+        report = transparency(session, built.period)
+    tables, figures = read_page(transparency_html(report, "Test provider (fictional)"))
+    for key, table in [*report.tables.items(), ("withheld", report.withheld)]:
+        heading = "8. What this report withholds, and why" if key == "withheld" else table.title
+        header, *rows = tables[heading]
+        assert header == layout(table).headings
+        assert rows == _shown(report, key), key
+    for f in report.figures.values():
+        expected = duration_text(f.value) if f.unit == "s" else str(f.value)  # type: ignore[arg-type]
+        assert figures[f.label] == expected, f.label
+    # The durations the page shows: the data's whole seconds in a reader's unit, the same rounding everywhere.
+    (d1,) = report.tables["decision_timing"].rows
+    assert tables[report.tables["decision_timing"].title][1][5:] == [duration_text(d1[5]), duration_text(d1[6])]
 
 
 def test_an_empty_period_has_zeros_not_errors(built: Built) -> None:
     with session_scope(built.engine) as session:
         report = transparency(session, Period.parse("1999"))
     assert report.figures["relationships_reviewed"].value == 0
-    assert report.figures["median_allegation_to_decision_h"].value is None
-    assert "none in the period" in transparency_html(report, "Test provider")
-
-
-def _secrets(built: Built) -> list[str]:
-    """What the public report must never contain: personal data, interview content, internal text."""
-    with session_scope(built.engine) as session:
-        case = session.scalars(select(Case)).one()
-        decision = session.scalars(select(Decision)).one()
-        users = list(session.scalars(select(User.name)))
-    return [INTERVIEWEE, INTERVIEW_TEXT[:60], "account engineer", REQUESTER, REQUEST_RATIONALE, case.title,
-            decision.rationale[:50], *users]  # fmt: skip
-
-
-def _report(built: Built) -> Transparency:
-    with session_scope(built.engine) as session:
-        return transparency(session, built.period)
+    assert report.figures["median_allegation_to_decision_s"].value is None
+    html = transparency_html(report, "Test provider")
+    assert "none in the period" in html and "no decision approved in the period" in html
+    assert read_page(html)[1]["Median time, first allegation to decision"] == "—"
 
 
 def test_confidential_fields_never_appear_and_withholding_is_stated(built: Built, tmp_path: Path) -> None:
-    written = write_transparency(built.engine, built.period, tmp_path / "out", "Test provider (fictional)")
+    written = write_transparency(built.engine, built.period, tmp_path / "out", "Test provider (fictional)", "test")
     html = written.html.read_text(encoding="utf-8")
     exported = "".join(p.read_text(encoding="utf-8") for p in written.data)
-    for secret in _secrets(built):
+    for secret in secrets(built):
         assert secret not in html, secret
         assert secret not in exported, secret
     assert "What this report withholds, and why" in html and "Rule N1" in html
-    withheld = {row[0]: row[1] for row in _report(built).withheld.rows}
+    with session_scope(built.engine) as session:
+        withheld = {row[0]: row[1] for row in transparency(session, built.period).withheld.rows}
     assert withheld["identity of the people who made requests"] == 1
     assert withheld["interview records"] == 1
+    assert withheld["internal documents received"] == 1
+    assert withheld["documents about organisations the report does not name"] == 1
     # Unit 8200 is a public body with a cited public source: rule N1 names it.
     assert "Unit 8200" in html
 
 
-def test_every_table_is_exported_as_csv_and_json(built: Built, tmp_path: Path) -> None:
-    written = write_transparency(built.engine, built.period, tmp_path / "out", "Test provider (fictional)")
-    report = _report(built)
-    data = json.loads((tmp_path / "out" / "data" / "transparency.json").read_text(encoding="utf-8"))
-    assert set(data["tables"]) == set(report.tables)
-    for key, table in report.tables.items():
-        assert data["tables"][key]["rows"] == table.rows
-        csv_text = (tmp_path / "out" / "data" / f"{key}.csv").read_text(encoding="utf-8")
-        assert csv_text.splitlines()[0] == ",".join(table.columns)
-        assert len(csv_text.splitlines()) == len(table.rows) + 1
-    assert {k: v["value"] for k, v in data["figures"].items()} == {k: v.value for k, v in report.figures.items()}
-    assert written.pdf.exists()
-
-
-SECTIONS = [
-    "1. Summary",
-    "2. Policy, scope and the relationships reviewed",
-    "3. Allegations received and their sources",
-    "5. Decisions, requests and enforcement",
-    "Time to decide and to enforce",
-    "6. What this report withholds",
+SECTIONS = [  # (page, the headings on it)
+    (1, ["Transparency report", "Contents", "What this report covers"]),
+    (2, ["1. Summary"]),
+    (3, ["2. Policy, scope and the relationships reviewed", "Risk heat map"]),
+    (4, ["3. Allegations received and their sources", "4. Investigations and findings"]),
+    (5, ["5. Decisions, requests and enforcement", "Decisions over time"]),
+    (6, ["6. Time to decide and to enforce", "7. Grievances and stakeholder engagement"]),
+    (7, ["8. What this report withholds, and why"]),
+    (8, ["9. The data published with this report"]),
 ]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_pdf_renders_with_its_pages_and_no_confidential_text(built: Built, tmp_path: Path) -> None:
-    written = write_transparency(built.engine, built.period, tmp_path / "out", "Test provider (fictional)")
-    pages = [page.extract_text() for page in PdfReader(written.pdf).pages]
+def test_the_pdf_renders_with_its_pages_contents_and_no_confidential_text(built: Built, tmp_path: Path) -> None:
+    written = write_transparency(built.engine, built.period, tmp_path / "out", "Test provider (fictional)", "test")
+    pages = [" ".join((page.extract_text() or "").split()) for page in PdfReader(written.pdf).pages]
     assert len(pages) == len(SECTIONS)
-    for page, heading in zip(pages, SECTIONS, strict=True):
-        assert heading in " ".join(page.split()), heading
-    flat = " ".join(" ".join(pages).split())
-    for secret in _secrets(built):
+    for number, headings in SECTIONS:
+        for heading in headings:
+            assert heading in pages[number - 1], (number, heading)
+        assert f"Page {number} of {len(SECTIONS)}" in pages[number - 1]
+    # The contents list gives each section the page it starts on.
+    for number, headings in SECTIONS[1:]:
+        section = next(h for h in headings if re.match(r"\d\. ", h))
+        listed = re.search(re.escape(section) + r"\s*\.*\s*(\d+)", pages[0])
+        assert listed and int(listed.group(1)) == number, section
+    # Every page after the first carries the running header: the report and the section it is in.
+    assert all("Test provider (fictional) · Transparency report" in page for page in pages[1:])
+    flat = " ".join(pages)
+    for secret in secrets(built):
         assert secret not in flat, secret
-    assert "Transparency report" in flat and "page 1 of 6" in flat
     pdftoppm = shutil.which("pdftoppm")
     assert pdftoppm, "pdftoppm (Debian poppler-utils, installed by scripts/setup) is needed"
     subprocess.run([pdftoppm, "-r", "40", "-png", str(written.pdf), str(tmp_path / "page")], check=True)

@@ -109,6 +109,9 @@ def add_user(
     role_set = check_roles(roles)
     if password is not None:
         _check_password(password)
+    if actor is None:
+        # Two bootstraps at once must not both see an empty table: the audit lock serialises them.
+        AuditTrail(session, name).lock()
     existing = user_count(session)
     if actor is None:
         if existing:

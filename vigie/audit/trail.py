@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from vigie.audit.chain import GENESIS, canonical_json, entry_hash
@@ -50,6 +51,13 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def _insert_head_if_absent(session: Session) -> Any:
+    values = {"id": 1, "seq": 0, "hash": GENESIS}
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(AuditHead).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    return sqlite.insert(AuditHead).values(**values).on_conflict_do_nothing(index_elements=["id"])
+
+
 class AuditTrail:
     """Chains changes onto the log for one session and one acting user."""
 
@@ -64,14 +72,15 @@ class AuditTrail:
         cached = self.session.info.get(_INFO_KEY)
         if cached is not None and cached[0] is transaction:
             return cached[1], cached[2]
-        row = self.session.execute(
-            select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-        ).first()
+        locked = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+        row = self.session.execute(locked).first()
         if row is None:
-            self.session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
-            seq, last = 0, GENESIS
-        else:
-            seq, last = int(row.seq), str(row.hash)
+            # The first write ever: two writers may both find no head. Inserting it only if absent makes
+            # the second one wait for the first to commit and then lock the row the first one made.
+            self.session.execute(_insert_head_if_absent(self.session))
+            row = self.session.execute(locked).first()
+        assert row is not None
+        seq, last = int(row.seq), str(row.hash)
         self.session.info[_INFO_KEY] = (self.session.get_transaction(), seq, last)
         return seq, last
 
@@ -106,6 +115,11 @@ class AuditTrail:
             last = digest
         self.session.info[_INFO_KEY] = (self.session.get_transaction(), seq, last)
         return rows
+
+    def lock(self) -> None:
+        """Take the chain's lock now, before reading what a decision to write depends on (e.g. whether
+        any user exists yet), so that two writers cannot both decide on the same stale read."""
+        self._head()
 
     def save_head(self) -> int:
         seq, last = self._head()

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import shlex
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from vigie import demo
+from vigie.access.service import actor_of, get_user
 from vigie.audit.verify import verify
 from vigie.commands.common import console, fail
-from vigie.demo.investigation import Story, timeline
+from vigie.demo.investigation import INVESTIGATOR, Story, timeline
 from vigie.register.service import territory_flags
 from vigie.register.tables import Organisation, Service, Subscription
 from vigie.store.engine import session_scope
+
+if TYPE_CHECKING:
+    from vigie.report.publish import Written
 
 
 def run_demo(
@@ -79,6 +85,8 @@ def run_demo(
         story = ctx.story
         if story is not None:
             console.print(timeline_table(session, story))
+    reports = write_reports(ctx.engine, database, story)
+    with session_scope(ctx.engine) as session:
         result = verify(session)
     if not result.ok:
         fail("the demo's audit log does not verify")
@@ -91,6 +99,7 @@ def run_demo(
         f"  VIGIE_DATABASE_URL=sqlite:///{database} vigie audit log sub-8200-storage",
         highlight=False,
     )
+    print_reports(reports)
     if story is not None:
         print_credentials(story)
     if serve:
@@ -99,6 +108,61 @@ def run_demo(
         console.print(f"\nOpen http://127.0.0.1:{port}/ and sign in as one of the users above with their password.",
                       highlight=False)  # fmt: skip
         serve_app("127.0.0.1", port, f"sqlite:///{database}")
+
+
+@dataclass(frozen=True)
+class DemoReports:
+    """What the demo's last step wrote: the public report of the year and the dossier of the top relationship."""
+
+    folder: Path
+    period: str
+    transparency: Written
+    dossier_subject: str | None
+    dossier_reader: str | None
+    dossier: Written | None
+
+
+def reports_folder(database: Path) -> Path:
+    """`vigie-demo.db` → `vigie-demo-reports/`, beside the database like its other companions."""
+    return database.with_name(f"{database.with_suffix('').name}-reports")
+
+
+def write_reports(engine: Engine, database: Path, story: Story | None) -> DemoReports:
+    """The transparency report of the year the demo's events happened in (they happen now, so the audit log's
+    clock says which), and the dossier of the relationship the story investigated, read by the case's lead."""
+    # matplotlib and WeasyPrint load only now, not whenever the command line starts
+    from vigie.report.publish import write_dossier, write_transparency
+    from vigie.report.queries import data_year
+
+    folder = reports_folder(database)
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder)  # start afresh, like the database: last run's reports describe a record that is gone
+    with session_scope(engine) as session:
+        period = data_year(session)
+    console.print(f"Writing the transparency report {period.label} and the top relationship's dossier…",
+                  highlight=False)  # fmt: skip
+    public = write_transparency(engine, period, folder, f"{demo.DEMO_PROVIDER} (fictional)", demo.DEMO_ACTOR)
+    if story is None:
+        return DemoReports(folder, period.label, public, None, None, None)
+    with session_scope(engine) as session:
+        reader = actor_of(get_user(session, INVESTIGATOR))
+        dossier = write_dossier(session, reader, story.top_subscription, folder)
+    return DemoReports(folder, period.label, public, story.top_subscription, reader.name, dossier)
+
+
+def print_reports(reports: DemoReports) -> None:
+    public = reports.transparency
+    lines = [
+        f"\nReports (vigie report), in {reports.folder}/:",
+        f"  Transparency report {reports.period}, public:",
+        f"    {public.html}",
+        f"    {public.pdf}",
+        f"    {public.html.parent / 'data'}/   every table as CSV and JSON; the register and evidence as FollowTheMoney",
+    ]
+    if reports.dossier is not None:
+        lines.append(f"  Dossier of {reports.dossier_subject}, internal (read as {reports.dossier_reader}):")
+        lines += [f"    {p}" for p in reports.dossier.all]
+    console.print("\n".join(lines), highlight=False, soft_wrap=True)
 
 
 def timeline_table(session: Session, story: Story) -> Table:

@@ -2,60 +2,25 @@
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
 
-from vigie.commands.common import acting, console, fail, open_engine
-from vigie.report import dossier as dossiers
-from vigie.report import exports
-from vigie.report.html import render, transparency_html
-from vigie.report.pdf import write_pdf
-from vigie.report.queries import Period, transparency
-from vigie.store.engine import session_scope
+from vigie.commands.common import acting, console, fail, open_engine, settings
+
+if TYPE_CHECKING:
+    from vigie.report.publish import Written
 
 report_app = typer.Typer(help="Reports: the transparency report of a period, the dossier of one relationship.")
 
 
-@dataclass(frozen=True)
-class Written:
-    html: Path
-    pdf: Path
-    data: list[Path]
-
-
-def write_transparency(engine: Engine, period: Period, folder: Path, provider: str) -> Written:
-    """HTML, PDF and the data behind them, for `period`, in `folder`."""
-    with session_scope(engine) as session:
-        report = transparency(session, period)
-    folder.mkdir(parents=True, exist_ok=True)
-    html = transparency_html(report, provider)
-    stem = f"transparency-{re.sub(r'[^0-9A-Za-z-]+', '_', period.label)}"
-    html_path = folder / f"{stem}.html"
-    html_path.write_text(html, encoding="utf-8")
-    pdf_path = write_pdf(html, folder / f"{stem}.pdf")
-    return Written(html_path, pdf_path, exports.write_transparency(report, folder))
-
-
-def write_dossier(engine: Engine, ref: str, folder: Path) -> Written:
-    """The dossier of `ref` as the user of VIGIE_TOKEN may read it (HTML, PDF, JSON)."""
-    with acting(engine) as (session, actor):
-        found = dossiers.build(session, actor, ref)
-        html = render("dossier.html", d=found, footer=f"Dossier {found.organisation.id} · internal · vigie")
-        data = dossiers.as_json(found)
-        key = ref if any(s.id == ref for s, _ in found.subscriptions) else found.organisation.id
-        stem = f"dossier-{re.sub(r'[^0-9A-Za-z-]+', '_', key)}"
-    folder.mkdir(parents=True, exist_ok=True)
-    html_path = folder / f"{stem}.html"
-    html_path.write_text(html, encoding="utf-8")
-    json_path = folder / f"{stem}.json"
-    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    return Written(html_path, write_pdf(html, folder / f"{stem}.pdf"), [json_path])
+def _listing(written: Written, folder: Path) -> str:
+    return "\n".join(f"  {p}" for p in written.all if p.parent == folder) + (
+        f"\n  {folder / 'data'}/ ({sum(p.parent != folder for p in written.all)} files)"
+        if any(p.parent != folder for p in written.all)
+        else ""
+    )
 
 
 @report_app.command("transparency")
@@ -64,14 +29,20 @@ def transparency_command(
     output: Annotated[Path, typer.Option(help="Folder to write the report and its data to")] = Path("reports"),
     provider: Annotated[str, typer.Option(help="The provider's name, for the title page")] = "The provider",
 ) -> None:
-    """The public transparency report of a period: HTML, PDF, and every table as CSV and JSON."""
+    """The public transparency report of a period: HTML, PDF, every table as CSV and JSON, and the register and
+    evidence it may disclose as FollowTheMoney entities."""
+    from vigie.report.publish import write_transparency  # matplotlib and WeasyPrint load only when asked for
+    from vigie.report.queries import Period
+
     try:
         when = Period.parse(period)
     except ValueError as exc:
         fail(str(exc))
-    written = write_transparency(open_engine(), when, output, provider)
-    console.print(f"Transparency report {when.label}: {written.html}, {written.pdf}", highlight=False)
-    console.print(f"Data behind it: {len(written.data)} files in {output / 'data'}", highlight=False)
+    try:
+        written = write_transparency(open_engine(), when, output, provider, settings().actor)
+    except OSError as exc:
+        fail(f"{output}: {exc}")
+    console.print(f"Transparency report {when.label}:\n{_listing(written, output)}", highlight=False)
 
 
 @report_app.command("dossier")
@@ -80,8 +51,11 @@ def dossier_command(
     output: Annotated[Path, typer.Option(help="Folder to write the dossier to")] = Path("reports"),
 ) -> None:
     """The internal dossier of one relationship, as the user of VIGIE_TOKEN may read it."""
-    written = write_dossier(open_engine(), subject, output)
-    console.print(f"Dossier of {subject}: {written.html}, {written.pdf}, {written.data[0]}", highlight=False)
+    from vigie.report.publish import write_dossier
+
+    with acting(open_engine()) as (session, actor):
+        written = write_dossier(session, actor, subject, output)
+    console.print(f"Dossier of {subject}:\n{_listing(written, output)}", highlight=False)
 
 
 def install(app: typer.Typer) -> None:

@@ -168,6 +168,31 @@ def build(session: Session, actor: Actor, ref: str) -> Dossier:
     )  # fmt: skip
 
 
+def organisation_ids(session: Session, d: Dossier) -> set[str]:
+    """The organisations a dossier's register export holds: the subject and the bodies above it, the other party
+    of each subscription (customer or end user), and every organisation its evidence names."""
+    ids = {d.organisation.id}
+    for sub, _ in d.subscriptions:
+        ids.add(sub.customer_id)
+        if sub.end_user_id:
+            ids.add(sub.end_user_id)
+    claim_ids = [e.claim_id for e in d.evidence]
+    if claim_ids:
+        ids.update(
+            session.scalars(
+                select(ClaimLink.entity_id).where(ClaimLink.claim_id.in_(claim_ids), ClaimLink.kind == "organisation")
+            )
+        )
+    parents = {o.id: o.parent_id for o in session.scalars(select(Organisation))}
+    stack = list(ids)
+    while stack:
+        parent = parents.get(stack.pop())
+        if parent and parent not in ids:
+            ids.add(parent)
+            stack.append(parent)
+    return {i for i in ids if i in parents}
+
+
 def as_json(d: Dossier) -> dict[str, Any]:
     """The dossier as plain data, for its JSON export."""
     o = d.organisation

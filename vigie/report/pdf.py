@@ -9,9 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def write_pdf(html: str, path: Path) -> Path:
-    """Print `html` to `path`; relative URLs (none today) would resolve against the output folder."""
+def pdf_bytes(html: str, base: Path) -> bytes:
+    """`html` printed to PDF; relative URLs (none today) would resolve against `base`."""
     from weasyprint import HTML
 
-    HTML(string=html, base_url=str(path.parent)).write_pdf(str(path))
+    data: bytes = HTML(string=html, base_url=str(base)).write_pdf()
+    return data
+
+
+def write_pdf(html: str, path: Path) -> Path:
+    """Print `html` to `path`."""
+    path.write_bytes(pdf_bytes(html, path.parent))
     return path

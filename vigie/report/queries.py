@@ -5,16 +5,12 @@ same figures, so a regulator can re-run the queries and get the report's numbers
 one line how it was computed (`Table.how`), and the report prints that line under the table.
 
 What the public may not see never enters these tables: no customer name unless the naming rule
-below allows it, no user's login name, no case title, no interview, no requester, no rationale.
-What is withheld is counted in `Withheld` rows instead, so the report can say where and why.
+(rule N1, in `vigie.report.disclosure`) allows it, no user's login name, no case title, no
+interview, no requester, no rationale. What is withheld is counted in the `withheld` table instead,
+so the report can say where and why.
 
-**Naming rule (rule N1).** A customer is named in the public report only when it is a public body
-(a ministry, armed forces, a military unit, an intelligence agency, police, a prison service, another
-public body or an international organisation) and the register cites a public source for it: a
-state body's use of a provider's services is a matter of public interest. Companies, NGOs,
-academic and healthcare bodies, and any organisation without a source, are withheld: naming them
-could harm people who are not the subject of the diligence, and contracts with them are
-commercially confidential.
+Durations are whole seconds between two stored timestamps (`durations.seconds_between`); the page
+rounds them for reading, the data does not.
 """
 
 from __future__ import annotations
@@ -23,23 +19,21 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vigie.audit.tables import AuditEntry
 from vigie.cases.tables import Case, Decision, EvidenceItem, Finding, UseRequest
 from vigie.enforce.tables import Order
 from vigie.evidence.allegations import ALLEGING
 from vigie.evidence.tables import ClaimLink, ClaimRecord, Document
 from vigie.register.tables import Organisation, Subscription
-from vigie.register.vocabulary import PUBLIC_BODY_KINDS
+from vigie.report.disclosure import NAMING_RULE, PublicEvidence, may_name, public_evidence
+from vigie.report.durations import ROUNDING, seconds_between
 from vigie.risk.tables import AssessmentRecord
 
-NAMING_RULE = (
-    "Rule N1: a customer is named only if it is a public body and the register cites a public source for it; "
-    "companies, NGOs, academic and healthcare bodies and unsourced organisations are withheld."
-)
 DECISION_ACTIONS = ("continue", "continue-with-conditions", "restrict", "suspend", "terminate")
 NO_TERRITORY = "(none declared)"
 
@@ -85,15 +79,23 @@ class Period:
         return stamp is not None and self.lo <= stamp < self.hi
 
 
+Format = Literal["duration", "time"]
+
+
 @dataclass
 class Table:
-    """One table of the report: what a CSV or JSON export writes, and what a figure shows."""
+    """One table of the report: what a CSV or JSON export writes, and what a figure shows.
+
+    `formats` says how the page shows a column (by index): `duration` for whole seconds, `time` for
+    an ISO timestamp; the data keeps the stored value.
+    """
 
     key: str
     title: str
     how: str
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
+    formats: dict[int, Format] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {"key": self.key, "title": self.title, "how": self.how, "columns": self.columns, "rows": self.rows}
@@ -101,12 +103,26 @@ class Table:
 
 @dataclass
 class Figure:
-    """A single number with how it was computed."""
+    """A single number with how it was computed; `unit` is "s" for a duration in seconds."""
 
     key: str
     label: str
     value: int | float | str | None
     how: str
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One approved decision's timeline, as the timing table and chart show it."""
+
+    label: str  # D1, D2, … in the order of approval
+    action: str
+    first_allegation: str | None
+    decided: str
+    enforced: str | None
+    to_decision: int | None  # seconds
+    to_enforcement: int | None  # seconds
 
 
 @dataclass
@@ -117,16 +133,21 @@ class Transparency:
     tables: dict[str, Table]
     heat: list[tuple[float, float]]  # (severity, likelihood) of the relationships reviewed, for the heat map
     decisions_by_month: dict[str, Counter[str]]
-    decision_hours: list[tuple[str, float]]  # (D1, hours first allegation → decision), for the chart
+    timing: list[Timing]
     withheld: Table
+    reviewed: list[str]  # the subscriptions reviewed (never published: an id may spell a customer's name)
+    evidence: PublicEvidence  # what the published evidence holds, for the FtM export
 
 
-def _hours(start: str, end: str) -> float:
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 3600
+def _median(values: list[int]) -> float | int | None:
+    """The median of whole seconds: whole, or halfway between two whole seconds; never rounded further."""
+    return statistics.median(values) if values else None
 
 
-def _median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 2) if values else None
+def data_year(session: Session) -> Period:
+    """The calendar year of the last entry in the audit log (the data's own clock), or this year if there is none."""
+    last = session.scalar(select(AuditEntry.at).order_by(AuditEntry.seq.desc()).limit(1))
+    return Period.parse(str(last)[:4] if last else str(datetime.now(UTC).year))
 
 
 def latest_assessments(session: Session, period: Period) -> list[AssessmentRecord]:
@@ -307,7 +328,8 @@ def first_allegation_at(session: Session, decision: Decision) -> str | None:
 
     The organisations are the decision's own and the customers and end users of its subscriptions;
     the moment is the ingestion of the earliest document with an unrejected alleging claim linked to
-    one of them — when the provider could have known, not when the document was published.
+    one of them — when the provider could have known, not when the document was published. Only
+    documents received by the time of the decision count: a later allegation did not lead to it.
     """
     org_ids = {decision.org_id}
     for sub in session.scalars(select(Subscription).where(Subscription.id.in_(decision.subscription_ids or []))):
@@ -323,6 +345,7 @@ def first_allegation_at(session: Session, decision: Decision) -> str | None:
             ClaimLink.entity_id.in_(sorted(org_ids)),
             ClaimRecord.stance.in_(sorted(ALLEGING)),
             ClaimRecord.rejected.is_(False),
+            Document.ingested_at <= (decision.decided_at or ""),
         )
     )
     return str(found) if found is not None else None
@@ -336,27 +359,30 @@ def enforced_at(session: Session, decision: Decision) -> str | None:
     return max(o.acknowledged_at or "" for o in orders)
 
 
-def _timing(session: Session, approved: list[Decision]) -> tuple[Table, list[tuple[str, float]], list[float]]:
+def _timing(session: Session, approved: list[Decision]) -> tuple[Table, list[Timing]]:
     table = Table(
         "decision_timing",
         "Time from first allegation to decision, and from decision to enforcement",
-        "For each decision approved in the period: hours from the ingestion of the first allegation about its "
-        "organisations to its approval, and from its approval to the acknowledgement of its last enforcement order.",
-        ["decision", "action", "allegation to decision (h)", "decision to enforcement (h)"],
-    )
-    to_decision: list[tuple[str, float]] = []
-    to_enforcement: list[float] = []
+        "For each decision approved in the period: the ingestion of the first allegation about its organisations "
+        "received by then, its approval, and the acknowledgement of its last enforcement order; durations are the "
+        f"seconds between them. {ROUNDING}",
+        ["decision", "action", "first allegation received", "approved", "enforced",
+         "allegation to decision (s)", "decision to enforcement (s)"],
+        formats={2: "time", 3: "time", 4: "time", 5: "duration", 6: "duration"},
+    )  # fmt: skip
+    timings: list[Timing] = []
     for n, d in enumerate(approved, start=1):
+        decided = d.decided_at or ""
         first = first_allegation_at(session, d)
         done = enforced_at(session, d)
-        a = round(_hours(first, d.decided_at or ""), 2) if first else None
-        b = round(_hours(d.decided_at or "", done), 2) if done else None
-        if a is not None:
-            to_decision.append((f"D{n}", a))
-        if b is not None:
-            to_enforcement.append(b)
-        table.rows.append([f"D{n}", d.action, a, b])
-    return table, to_decision, to_enforcement
+        timing = Timing(
+            f"D{n}", d.action, first, decided, done,
+            seconds_between(first, decided) if first else None,
+            seconds_between(decided, done) if done else None,
+        )  # fmt: skip
+        timings.append(timing)
+        table.rows.append([timing.label, d.action, first, decided, done, timing.to_decision, timing.to_enforcement])
+    return table, timings
 
 
 def _named_decisions(session: Session, approved: list[Decision]) -> tuple[Table, int]:
@@ -373,7 +399,7 @@ def _named_decisions(session: Session, approved: list[Decision]) -> tuple[Table,
             continue
         org = orgs.get(d.org_id)
         kind = org.kind if org else "unknown"
-        if org is not None and org.kind in PUBLIC_BODY_KINDS and (org.source or "").strip():
+        if org is not None and may_name(org):
             name = org.name
         else:
             name = "withheld (rule N1)"
@@ -396,7 +422,8 @@ def transparency(session: Session, period: Period, generated_at: str | None = No
     findings, opened, closed = _cases(session, period)
     decisions, approved = _decisions(session, period)
     requests = _requests(session, period)
-    timing, to_decision, to_enforcement = _timing(session, approved)
+    timing, timings = _timing(session, approved)
+    evidence = public_evidence(session, period.lo, period.hi)
     named, names_withheld = _named_decisions(session, approved)
     by_month: dict[str, Counter[str]] = {}
     for d in approved:
@@ -424,6 +451,16 @@ def transparency(session: Session, period: Period, generated_at: str | None = No
         [
             ["customer names in the suspensions and terminations", names_withheld, NAMING_RULE],
             ["customer names elsewhere", len(assessed), "Relationships are reported as counts by territory and kind."],
+            [
+                "internal documents received",
+                evidence.internal_documents,
+                "The provider's own papers; counted in section 3, not published.",
+            ],
+            [
+                "documents about organisations the report does not name",
+                evidence.documents_withheld,
+                "Counted in section 3; left out of the published evidence under rule N1.",
+            ],
             ["interview records", int(interviews or 0), "Personal data given in confidence; encrypted at rest."],
             ["identity of the people who made requests", int(requesters or 0), "Personal data; encrypted at rest."],
             ["case titles, members and evidence items", opened, "Investigations are need-to-know."],
@@ -458,12 +495,14 @@ def transparency(session: Session, period: Period, generated_at: str | None = No
                "without conditions)."),
         Figure("requests_refused", "Requests refused", sum(r[3] for r in requests.rows),
                "Requests decided in the period as refused."),
-        Figure("median_allegation_to_decision_h", "Median hours, first allegation to decision",
-               _median([h for _, h in to_decision]),
-               "Median over the approved decisions of the hours from the first allegation received to the approval."),
-        Figure("median_decision_to_enforcement_h", "Median hours, decision to enforcement", _median(to_enforcement),
-               "Median over the approved decisions fully enforced of the hours from approval to the last order's "
-               "acknowledgement."),
+        Figure("median_allegation_to_decision_s", "Median time, first allegation to decision",
+               _median([t.to_decision for t in timings if t.to_decision is not None]),
+               "Median over the approved decisions of the time from the first allegation received to the approval.",
+               unit="s"),
+        Figure("median_decision_to_enforcement_s", "Median time, decision to enforcement",
+               _median([t.to_enforcement for t in timings if t.to_enforcement is not None]),
+               "Median over the approved decisions fully enforced of the time from approval to the last order's "
+               "acknowledgement.", unit="s"),
         Figure("policy", "Policy in force", policy, "The policy of the last assessment made in the period."),
     ]  # fmt: skip
     return Transparency(
@@ -475,6 +514,8 @@ def transparency(session: Session, period: Period, generated_at: str | None = No
         },
         heat=[(a.severity, a.likelihood) for a in assessed],
         decisions_by_month=by_month,
-        decision_hours=to_decision,
+        timing=timings,
         withheld=withheld,
+        reviewed=[a.subscription_id for a in assessed],
+        evidence=evidence,
     )
