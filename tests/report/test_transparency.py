@@ -220,6 +220,16 @@ def test_the_page_shows_the_same_numbers(built: Built) -> None:
     assert tables[report.tables["decision_timing"].title][1][5:] == [duration_text(d1[5]), duration_text(d1[6])]
 
 
+def test_every_id_on_the_page_is_unique_and_every_chart_reference_resolves(built: Built) -> None:
+    """Three matplotlib charts on one page each number their ids from 1; vigie prefixes them per chart."""
+    with session_scope(built.engine) as session:
+        page = transparency_html(transparency(session, built.period), "Test provider (fictional)")
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) > 100 and len(ids) == len(set(ids))
+    references = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', page))
+    assert references and references <= set(ids)
+
+
 def test_an_empty_period_has_zeros_not_errors(built: Built) -> None:
     with session_scope(built.engine) as session:
         report = transparency(session, Period.parse("1999"))

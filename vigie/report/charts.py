@@ -8,6 +8,7 @@ the same data always gives the same file and a report can be compared with an ea
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -43,13 +44,21 @@ STYLE: dict[Any, Any] = {
 }
 
 
-def _svg(fig: Figure) -> str:
+_ID = re.compile(r'\bid="([^"]+)"')
+_REF = re.compile(r'(url\(#|href="#)([^)"]+)')
+
+
+def _svg(fig: Figure, name: str) -> str:
+    """The figure as inline SVG whose ids start with `name`: matplotlib numbers ids per figure, so two
+    charts on one page would otherwise share ids ('patch_7'), which HTML forbids and PDF links trip on."""
     out = io.StringIO()
     fig.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": "vigie"})
     plt.close(fig)
     text = out.getvalue()
     # Inline SVG in HTML needs no XML prologue or DOCTYPE.
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    text = _ID.sub(lambda m: f'id="{name}-{m.group(1)}"', text)
+    return _REF.sub(lambda m: f"{m.group(1)}{name}-{m.group(2)}", text)
 
 
 def _bin(value: float, edges: tuple[float, ...]) -> int:
@@ -98,7 +107,7 @@ def heat_map(points: list[tuple[float, float]]) -> str:
         bar.locator = MaxNLocator(integer=True)
         bar.update_ticks()
         bar.outline.set_visible(False)
-        return _svg(fig)
+        return _svg(fig, "heat")
 
 
 def period_months(start: date, end: date) -> list[str]:
@@ -126,7 +135,7 @@ def decisions_over_time(by_month: dict[str, Counter[str]], start: date, end: dat
             ax.text(0.5, 0.5, "no decision approved in the period", ha="center", va="center", transform=ax.transAxes)
             ax.set_xticks([])
             ax.set_yticks([])
-            return _svg(fig)
+            return _svg(fig, "decisions")
         one_year = len({m[:4] for m in months}) == 1
         step = max(1, len(months) // 12)
         xs = list(range(len(months)))
@@ -146,7 +155,7 @@ def decisions_over_time(by_month: dict[str, Counter[str]], start: date, end: dat
         if one_year:
             ax.set_xlabel(months[0][:4])
         ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return _svg(fig)
+        return _svg(fig, "decisions")
 
 
 def time_to_act(timings: list[Timing]) -> str:
@@ -159,7 +168,7 @@ def time_to_act(timings: list[Timing]) -> str:
                     transform=ax.transAxes)  # fmt: skip
             ax.set_xticks([])
             ax.set_yticks([])
-            return _svg(fig)
+            return _svg(fig, "timing")
         unit, size = chart_unit(max(known))
         ys = list(range(len(timings)))[::-1]
         height = 0.38
@@ -182,4 +191,4 @@ def time_to_act(timings: list[Timing]) -> str:
         ax.grid(axis="x", color="#e3e8ef", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return _svg(fig)
+        return _svg(fig, "timing")
