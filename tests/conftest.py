@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,12 +28,11 @@ def postgres_url(schema: str) -> str:
     return f"{POSTGRES}{sep}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL to an empty database of the parametrised backend; the PostgreSQL schema is dropped after."""
-    backend = getattr(request, "param", "sqlite")
+@contextmanager
+def backend_url(backend: str, sqlite_file: Path) -> Iterator[str]:
+    """A URL to an empty database of `backend`: the SQLite file, or a PostgreSQL schema dropped after."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'vigie.db'}"
+        yield f"sqlite:///{sqlite_file}"
         return
     if POSTGRES == "off":
         pytest.skip("PostgreSQL tests switched off by VIGIE_TEST_POSTGRES=off")
@@ -46,6 +46,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database of the parametrised backend; the PostgreSQL schema is dropped after."""
+    with backend_url(getattr(request, "param", "sqlite"), tmp_path / "vigie.db") as url:
+        yield url
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shlex
 import stat
 from collections.abc import Iterator
@@ -253,6 +255,38 @@ def test_the_demo_ends_with_the_years_transparency_report_and_the_top_relationsh
     flat = demo.output.replace("\n", " ")
     for path in (html, pdf, folder / "dossier-sub-8200-ai.html", folder / "dossier-sub-8200-ai.pdf"):
         assert str(path.relative_to(demo.folder)) in flat, path
+
+
+def test_the_served_demo_uses_the_demos_key_files_and_outbox(demo: Demo) -> None:
+    """`vigie demo --serve` serves with the settings of vigie-demo.env: a member opens the sealed interview
+    in the browser, and the outbox is where the demo's orders went."""
+    from fastapi.testclient import TestClient
+
+    from vigie.commands.demo import demo_settings
+    from vigie.web.app import create_app
+    from vigie.web.settings import load_web_settings
+
+    env = demo.env()
+    served = demo_settings(demo.folder / "vigie-demo.db")
+    assert served.cases.secret_key_file is not None
+    assert served.cases.secret_key_file.resolve() == Path(env["VIGIE_SECRET_KEY_FILE"])
+    assert served.enforce.connector == "outbox"
+    assert served.enforce.outbox.resolve() == Path(env["VIGIE_ENFORCE_OUTBOX"])
+    password = re.search(r"iris\.fictional \([^)]*\) — [^;]*; password (\S+)", demo.output)
+    assert password is not None, demo.output
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(demo.folder)
+        patch.delenv("VIGIE_SECRET_KEY", raising=False)
+        client = TestClient(create_app(load_web_settings(served)))
+        login = client.get("/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login)
+        assert csrf is not None
+        signed = client.post("/login", data={"name": "iris.fictional", "password": password.group(1),
+                                             "csrf": csrf.group(1), "next": "/"}, follow_redirects=False)  # fmt: skip
+        assert signed.status_code == 303
+        page = client.get(f"/cases/{env['DEMO_CASE']}/items/{env['DEMO_INTERVIEW']}")
+        assert page.status_code == 200, page.text
+        assert INTERVIEW_TEXT.splitlines()[0] in html.unescape(page.text)
 
 
 def test_running_the_demo_again_starts_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -309,10 +309,16 @@ def view_user(session: Session, user: User) -> UserView:
     )
 
 
-def list_users(session: Session, actor: Actor) -> list[UserView]:
-    """Names and roles are not secret inside the team: case owners need them to add members."""
+def list_users(session: Session, actor: Actor, limit: int | None = None, offset: int = 0) -> list[UserView]:
+    """Names and roles are not secret inside the team: case owners need them to add members.
+
+    By name; `limit` and `offset` cut a page in the query (`user_count` is the whole list's length).
+    """
     del actor  # any authenticated user may list; the parameter documents that one is needed
-    return [view_user(session, u) for u in session.scalars(select(User).order_by(User.name))]
+    query = select(User).order_by(User.name).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [view_user(session, u) for u in session.scalars(query)]
 
 
 @dataclass(frozen=True)
@@ -326,14 +332,27 @@ class TokenView:
     revoked_at: str | None
 
 
-def list_tokens(session: Session, actor: Actor, name: str | None = None) -> list[TokenView]:
-    """Token ids and their state (never a secret): an admin sees all, a user their own."""
+def list_tokens(
+    session: Session, actor: Actor, name: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[TokenView]:
+    """Token ids and their state (never a secret): an admin sees all, a user their own; oldest first, a page
+    cut in the query with `limit` and `offset` (`count_tokens` is the whole list's length)."""
     if name != actor.name:
         require(actor, "admin", action="list other users' tokens")
     query = select(ApiToken, User.name).join(User, User.id == ApiToken.user_id)
     if name is not None:
         query = query.where(User.name == name)
+    query = query.order_by(ApiToken.created_at, ApiToken.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
     return [
         TokenView(t.id, n, t.label, t.created_at, t.created_by, t.expires_at, t.revoked_at)
-        for t, n in session.execute(query.order_by(ApiToken.created_at))
+        for t, n in session.execute(query)
     ]
+
+
+def count_tokens(session: Session, name: str | None = None) -> int:
+    query = select(func.count()).select_from(ApiToken).join(User, User.id == ApiToken.user_id)
+    if name is not None:
+        query = query.where(User.name == name)
+    return int(session.scalar(query) or 0)

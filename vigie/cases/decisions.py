@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigie.access import AccessDenied, Actor, require
@@ -318,9 +318,7 @@ def review(
     return _view(session, d)
 
 
-def list_decisions(
-    session: Session, status: str | None = None, org_id: str | None = None, case_id: str | None = None
-) -> list[DecisionView]:
+def _decisions_query(status: str | None, org_id: str | None, case_id: str | None) -> Select[Decision]:
     if status is not None and status not in STATUSES:
         raise ValueError(f"status: must be one of {', '.join(STATUSES)}, got {status!r}")
     query = select(Decision)
@@ -330,7 +328,30 @@ def list_decisions(
         query = query.where(Decision.org_id == org_id)
     if case_id is not None:
         query = query.where(Decision.case_id == case_id)
-    return [_view(session, d) for d in session.scalars(query.order_by(Decision.proposed_at, Decision.id))]
+    return query
+
+
+def list_decisions(
+    session: Session,
+    status: str | None = None,
+    org_id: str | None = None,
+    case_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[DecisionView]:
+    """Oldest first; `limit` and `offset` cut a page in the query."""
+    query = _decisions_query(status, org_id, case_id).order_by(Decision.proposed_at, Decision.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_view(session, d) for d in session.scalars(query)]
+
+
+def count_decisions(
+    session: Session, status: str | None = None, org_id: str | None = None, case_id: str | None = None
+) -> int:
+    """How many decisions `list_decisions` lists in all, with the same filters."""
+    query = _decisions_query(status, org_id, case_id).subquery()
+    return int(session.scalar(select(func.count()).select_from(query)) or 0)
 
 
 def overdue(session: Session, as_of: date | None = None) -> list[DecisionView]:

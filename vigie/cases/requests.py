@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigie.access import AccessDenied, Actor, require
@@ -371,16 +371,28 @@ def decide_request(
     return request
 
 
-def list_requests(session: Session, status: str | None = None) -> list[UseRequest]:
-    """Undecided first, most urgent first, oldest first."""
+def _requests_query(status: str | None) -> Select[UseRequest]:
     query = select(UseRequest)
     if status is not None:
         query = query.where(UseRequest.status == status)
-    rows = list(session.scalars(query))
-    undecided = ("received", "triaged")
-    return sorted(
-        rows, key=lambda r: (r.status not in undecided, URGENCIES.index(r.urgency), r.received_at, r.id)
-    )
+    return query
+
+
+def list_requests(
+    session: Session, status: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[UseRequest]:
+    """Undecided first, most urgent first, oldest first; the database sorts, so a page is cut in the query."""
+    decided = case((UseRequest.status.in_(("received", "triaged")), 0), else_=1)
+    urgency = case({u: i for i, u in enumerate(URGENCIES)}, value=UseRequest.urgency, else_=len(URGENCIES))
+    query = _requests_query(status).order_by(decided, urgency, UseRequest.received_at, UseRequest.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def count_requests(session: Session, status: str | None = None) -> int:
+    """How many requests `list_requests` lists in all."""
+    return int(session.scalar(select(func.count()).select_from(_requests_query(status).subquery())) or 0)
 
 
 def requester_of(request: UseRequest, sealer: Sealer) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigie.access import AccessDenied, Actor, require
@@ -319,7 +319,22 @@ class CaseListing:
     org_id: str | None
 
 
-def list_cases(session: Session, actor: Actor, status: str | None = None) -> list[CaseListing]:
+def _cases_query(status: str | None) -> Select[Case]:
+    query = select(Case)
+    if status is not None:
+        query = query.where(Case.status == status)
+    return query
+
+
+def count_cases(session: Session, status: str | None = None) -> int:
+    """How many cases `list_cases` lists in all: a page's total, counted by the database."""
+    return int(session.scalar(select(func.count()).select_from(_cases_query(status).subquery())) or 0)
+
+
+def list_cases(
+    session: Session, actor: Actor, status: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[CaseListing]:
+    """Oldest first; `limit` and `offset` cut a page in the query, so a long list is never read whole."""
     mine = {
         cid: role
         for cid, role in session.execute(
@@ -328,11 +343,11 @@ def list_cases(session: Session, actor: Actor, status: str | None = None) -> lis
             )
         )
     }
-    query = select(Case)
-    if status is not None:
-        query = query.where(Case.status == status)
+    query = _cases_query(status).order_by(Case.opened_at, Case.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
     out = []
-    for case in session.scalars(query.order_by(Case.opened_at, Case.id)):
+    for case in session.scalars(query):
         readable = may_read(actor, Standing(member=case.id in mine, lead=mine.get(case.id) == "lead"))
         out.append(
             CaseListing(

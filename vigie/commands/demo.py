@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from vigie import demo
 from vigie.access.service import actor_of, get_user
 from vigie.audit.verify import verify
-from vigie.commands.common import console, fail
-from vigie.demo.investigation import INVESTIGATOR, Story, timeline
+from vigie.commands.common import console, fail, settings
+from vigie.demo.investigation import INVESTIGATOR, Companions, Story, timeline
 from vigie.register.service import territory_flags
 from vigie.register.tables import Organisation, Service, Subscription
+from vigie.settings import CasesSettings, EnforceSettings, Settings
 from vigie.store.engine import session_scope
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def run_demo(
 
         console.print(f"\nOpen http://127.0.0.1:{port}/ and sign in as one of the users above with their password.",
                       highlight=False)  # fmt: skip
-        serve_app("127.0.0.1", port, f"sqlite:///{database}")
+        serve_app("127.0.0.1", port, demo_settings(database))
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,18 @@ class DemoReports:
 def reports_folder(database: Path) -> Path:
     """`vigie-demo.db` → `vigie-demo-reports/`, beside the database like its other companions."""
     return database.with_name(f"{database.with_suffix('').name}-reports")
+
+
+def demo_settings(database: Path) -> Settings:
+    """The settings the demo's own commands use (`vigie-demo.env`): its database, key file, case files and
+    outbox, so that the served demo opens interviews and delivers orders as the command line does."""
+    companions = Companions.of(database)
+    return replace(
+        settings(),
+        database_url=f"sqlite:///{database}",
+        cases=CasesSettings(secret_key_file=companions.key, files=companions.files),
+        enforce=EnforceSettings(connector="outbox", outbox=companions.outbox),
+    )
 
 
 def write_reports(engine: Engine, database: Path, story: Story | None) -> DemoReports:

@@ -7,20 +7,18 @@ from typing import Annotated
 import typer
 
 from vigie.commands.common import console, fail, open_engine, settings
+from vigie.settings import Settings
 
 
-def serve_app(host: str, port: int, database_url: str | None = None) -> None:
-    """Serve the configured (or given) database until interrupted; refuses one `vigie init` has not migrated."""
+def serve_app(host: str, port: int, base: Settings | None = None) -> None:
+    """Serve with the configured (or given) settings until interrupted; refuses a database `vigie init` has
+    not migrated."""
     import uvicorn
 
     from vigie.web.app import create_app
     from vigie.web.settings import load_web_settings
 
-    base = settings()
-    if database_url is not None:
-        from dataclasses import replace
-
-        base = replace(base, database_url=database_url)
+    base = base or settings()
     open_engine(base.database_url).dispose()
     try:
         web = load_web_settings(base)

@@ -23,10 +23,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from vigie.access import Actor
+from vigie.access import Actor, require
 from vigie.audit.trail import AuditTrail
 from vigie.cases.decisions import DecisionView, approve, get_decision
 from vigie.enforce import orders as rules
@@ -63,6 +63,23 @@ DECISION_ORDERS: Mapping[str, tuple[str, ...]] = {
     "continue": ("restore",),
     "continue-with-conditions": ("restore",),
 }
+
+
+# Who may do what with orders (docs/enforce.md), for every front end (the command line, the pages, the API):
+# issuing, restoring and cancelling orders are decisions; delivering and acknowledging are operations on
+# the control plane. The functions below take an actor's name, so the front end checks the role first.
+DECIDERS = ("approver", "admin")
+OPERATORS = ("admin",)
+
+
+def require_operator(actor: Actor, what: str) -> None:
+    """AccessDenied unless the actor may deliver, acknowledge or retry orders (`what` names the attempt)."""
+    require(actor, *OPERATORS, action=what)
+
+
+def require_decider(actor: Actor, what: str) -> None:
+    """AccessDenied unless the actor may issue, restore or cancel orders."""
+    require(actor, *DECIDERS, action=what)
 
 
 class EnforceError(ValueError):
@@ -747,15 +764,7 @@ def get_order(session: Session, order_id: str) -> OrderView:
     return _view(order, list(attempts))
 
 
-def list_orders(
-    session: Session,
-    *,
-    state: str | None = None,
-    subscription_id: str | None = None,
-    decision_id: str | None = None,
-    limit: int = 0,
-) -> list[OrderView]:
-    """Orders, newest first, optionally only one state, subscription or decision."""
+def _orders_query(state: str | None, subscription_id: str | None, decision_id: str | None) -> Select[Order]:
     if state is not None and state not in rules.STATES:
         raise EnforceError(f"state: {state!r} is not one of {', '.join(rules.STATES)}")
     query = select(Order)
@@ -765,10 +774,33 @@ def list_orders(
         query = query.where(Order.subscription_id == subscription_id)
     if decision_id is not None:
         query = query.where(Order.decision_id == decision_id)
-    query = query.order_by(Order.issued_at.desc(), Order.id)
+    return query
+
+
+def list_orders(
+    session: Session,
+    *,
+    state: str | None = None,
+    subscription_id: str | None = None,
+    decision_id: str | None = None,
+    limit: int = 0,
+    offset: int = 0,
+) -> list[OrderView]:
+    """Orders, newest first, optionally only one state, subscription or decision; a page with limit and offset."""
+    query = _orders_query(state, subscription_id, decision_id).order_by(Order.issued_at.desc(), Order.id)
+    if offset:
+        query = query.offset(offset)
     if limit:
         query = query.limit(limit)
     return [_view(o) for o in session.scalars(query)]
+
+
+def count_orders(
+    session: Session, *, state: str | None = None, subscription_id: str | None = None, decision_id: str | None = None
+) -> int:
+    """How many orders `list_orders` lists in all, with the same filters."""
+    query = _orders_query(state, subscription_id, decision_id).subquery()
+    return int(session.scalar(select(func.count()).select_from(query)) or 0)
 
 
 @dataclass(frozen=True)

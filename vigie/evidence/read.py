@@ -67,9 +67,34 @@ def read_bytes(data: bytes, origin: str, suffix: str, content_type: str | None =
         source = _read_html(_decode(data), origin)
     else:
         source = _read_text(_decode(data), origin, "text/markdown" if suffix in (".md", ".markdown") else "text/plain")
+    source = storable(source)
     if not source.text.strip():
         raise Unreadable("no readable text")
     return source
+
+
+MAX_PUBLISHER = 300  # the column's width
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,4})?")
+
+
+def storable(source: Source) -> Source:
+    """What a file says about itself, as the database can keep it: no NUL character anywhere (PostgreSQL
+    refuses them; PDFs and odd encodings leave them behind), a publisher cut to its column, and a language
+    kept only when it is a language code (otherwise it is detected from the text)."""
+
+    def clean(value: str | None) -> str | None:
+        return value.replace("\x00", "") if value is not None and "\x00" in value else value
+
+    publisher = clean(source.publisher)
+    if publisher is not None and len(publisher) > MAX_PUBLISHER:
+        publisher = publisher[: MAX_PUBLISHER - 1] + "…"
+    language = clean(source.language)
+    if language is not None and not _LANGUAGE_CODE.fullmatch(language):
+        language = None
+    return replace(
+        source, text=clean(source.text) or "", title=clean(source.title), publisher=publisher,
+        published=clean(source.published), url=clean(source.url), kind=clean(source.kind), language=language,
+    )  # fmt: skip
 
 
 def _kind(data: bytes, suffix: str, content_type: str | None) -> str:
@@ -98,7 +123,7 @@ def _decode(data: bytes) -> str:
 
 def _read_pdf(data: bytes, origin: str) -> Source:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -108,7 +133,9 @@ def _read_pdf(data: bytes, origin: str) -> Source:
         meta = reader.metadata
     except Unreadable:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+    # Any of pypdf's own errors (a limit reached, a broken stream) and what a malformed file makes it raise.
+    except (PyPdfError, DependencyError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError,
+            AssertionError, RecursionError, ZeroDivisionError) as exc:  # fmt: skip
         raise Unreadable(f"not a readable PDF: {exc}") from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     title = publisher = published = None
@@ -154,6 +181,8 @@ def _read_text(text: str, origin: str, media_type: str) -> Source:
             loaded = yaml.load(match.group(1), Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             raise Unreadable(f"front matter is not valid YAML: {exc}") from exc
+        except ValueError as exc:  # a value YAML reads as a date, but is none (`date: 2025-13-45`)
+            raise Unreadable(f"front matter: {exc}") from exc
         if isinstance(loaded, dict):
             meta = loaded
             text = text[match.end() :]

@@ -14,10 +14,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, Select, Table, delete, func, select
+from sqlalchemy.orm import Session, defer
 
 from vigie import __version__
+from vigie.access import Actor, require
 from vigie.audit.trail import AuditTrail, Change, now_iso
 from vigie.evidence import fetch
 from vigie.evidence.allegations import Allegation, ClaimView, group
@@ -25,7 +26,7 @@ from vigie.evidence.claims import Claim
 from vigie.evidence.extract import Extraction, Extractor
 from vigie.evidence.lexicon import DATA
 from vigie.evidence.mentions import Mention, RegisterNames
-from vigie.evidence.read import SUFFIXES, Source, Unreadable, read_path
+from vigie.evidence.read import MAX_BYTES, SUFFIXES, Source, Unreadable, read_bytes, read_path
 from vigie.evidence.tables import ClaimLink, ClaimRecord, Correction, Document, MentionRecord
 from vigie.register.tables import Alias, Organisation, Service
 from vigie.store.bulk import insert_rows, row_maker
@@ -63,6 +64,22 @@ class Input:
     origin: str
     path: Path | None = None
     url: str | None = None
+    data: bytes | None = None  # an upload's bytes (its origin is `upload:<file name>`)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A document sent as bytes (through the API) rather than named by a path.
+
+    It is read as the file its name says (HTML, PDF, text), never as a list of URLs to fetch: a
+    client of the server must not make the server fetch arbitrary addresses.
+    """
+
+    name: str
+    data: bytes
+
+    def as_input(self) -> Input:
+        return Input(f"upload:{Path(self.name).name}", data=self.data)
 
 
 def collect(paths: Sequence[Path]) -> tuple[list[Input], list[tuple[str, str]]]:
@@ -88,6 +105,10 @@ def _expand(path: Path) -> list[Input]:
 
 
 def _read(item: Input) -> Source:
+    if item.data is not None:
+        if len(item.data) > MAX_BYTES:
+            raise Unreadable(f"larger than {MAX_BYTES // (1024 * 1024)} MB")
+        return read_bytes(item.data, item.origin, Path(item.origin).suffix.lower())
     if item.url is not None:
         return fetch.fetch(item.url)
     assert item.path is not None
@@ -277,12 +298,15 @@ def ingest(
     reextract: bool = False,
     use_ner: bool | None = None,
     progress: Progress | None = None,
+    uploads: Sequence[Upload] = (),
 ) -> IngestReport:
     """Read, extract and store; an unreadable document is reported and the rest goes on.
 
     Each batch of documents is one transaction, so a crash loses at most the batch being written.
+    `uploads` come after the paths, each read as the file its name says.
     """
     inputs, failed = collect(paths)
+    inputs.extend(u.as_input() for u in uploads)
     report = IngestReport(failed=failed)
     with session_scope(engine) as session:
         extractor = Extractor(register_names(session), use_ner)
@@ -338,6 +362,16 @@ def _claimed_organisations(session: Session, doc_ids: Sequence[str]) -> set[str]
 
 
 # -------------------------------------------------------------------------------------- corrections
+
+
+# Who may correct what the extraction found, when a front end acts for a signed-in user (the pages, the
+# API): the people who review evidence. An auditor reads and never changes; an approver decides on what
+# the reviewers established. (`vigie evidence link|reject|add-claim` act as the local operator.)
+REVIEWERS = ("analyst", "investigator")
+
+
+def require_reviewer(actor: Actor, what: str = "correct the evidence") -> None:
+    require(actor, *REVIEWERS, action=what)
 
 
 class CorrectionError(Exception):
@@ -599,3 +633,103 @@ def view_of(record: ClaimRecord, doc: Document) -> ClaimView:
 
 def allegations(session: Session, org_ids: Iterable[str] | None = None) -> list[Allegation]:
     return group(view_of(r, d) for r, d in claim_views(session, org_ids))
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    """Which documents a list shows: publisher (part of its name, any case), kind, language, and dates
+    of publication from and until (ISO dates compared as text, so `2025-09` starts September)."""
+
+    publisher: str | None = None
+    kind: str | None = None
+    language: str | None = None
+    published_from: str | None = None
+    published_until: str | None = None
+
+    def apply(self, query: Select[Document]) -> Select[Document]:
+        if self.publisher:
+            query = query.where(Document.publisher.ilike(f"%{_like_escaped(self.publisher)}%", escape="\\"))
+        if self.kind:
+            query = query.where(Document.kind == self.kind)
+        if self.language:
+            query = query.where(Document.language == self.language)
+        if self.published_from:
+            query = query.where(Document.published >= self.published_from)
+        if self.published_until:
+            query = query.where(Document.published <= _period_end(self.published_until))
+        return query
+
+
+def _period_end(value: str) -> str:
+    """The last day of a year or month as text (`2025` → `2025-12-31`, `2025-09` → `2025-09-31`): a bound that
+    keeps every date of the period, whatever precision a document's date has."""
+    return value + "-12-31"[len(value) - 4 :] if len(value) < 10 else value
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_documents(
+    session: Session, where: DocumentFilter = DocumentFilter(), limit: int | None = None, offset: int = 0
+) -> list[Document]:
+    """Newest first (undated last), without their text: a page is cut in the query."""
+    query = (
+        where.apply(select(Document))
+        .options(defer(Document.text))
+        .order_by(Document.published.desc().nulls_last(), Document.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def count_documents(session: Session, where: DocumentFilter = DocumentFilter()) -> int:
+    return int(session.scalar(select(func.count()).select_from(where.apply(select(Document)).subquery())) or 0)
+
+
+def document_mentions(session: Session, doc_id: str) -> list[MentionRecord]:
+    return list(
+        session.scalars(
+            select(MentionRecord)
+            .where(MentionRecord.document_id == doc_id)
+            .order_by(MentionRecord.start, MentionRecord.end, MentionRecord.id)
+        )
+    )
+
+
+def document_claims(session: Session, doc_id: str) -> list[ClaimRecord]:
+    """Every claim of a document, rejected ones included (they stay visible, struck out)."""
+    return list(
+        session.scalars(
+            select(ClaimRecord).where(ClaimRecord.document_id == doc_id).order_by(ClaimRecord.start, ClaimRecord.id)
+        )
+    )
+
+
+def _mentions_query(unlinked: bool, document_id: str | None) -> Select[MentionRecord]:
+    query = select(MentionRecord)
+    if unlinked:
+        query = query.where(MentionRecord.kind == "organisation", MentionRecord.entity_id.is_(None))
+    if document_id is not None:
+        query = query.where(MentionRecord.document_id == document_id)
+    return query
+
+
+def list_mentions(
+    session: Session, unlinked: bool = False, document_id: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[MentionRecord]:
+    """Mentions across documents; `unlinked` keeps the organisations no register entry is linked to yet."""
+    query = (
+        _mentions_query(unlinked, document_id)
+        .order_by(MentionRecord.document_id, MentionRecord.start, MentionRecord.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def count_mentions(session: Session, unlinked: bool = False, document_id: str | None = None) -> int:
+    return int(session.scalar(select(func.count()).select_from(_mentions_query(unlinked, document_id).subquery())) or 0)

@@ -35,6 +35,8 @@ def _text(value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"expected text, got {type(value).__name__}")
         value = str(value)
+    if "\x00" in value:
+        raise ValueError("contains the NUL character (binary data where text belongs)")
     return str(value).strip()
 
 

@@ -228,6 +228,11 @@ def read_ftm(path: Path) -> list[RawRow]:
             entity = json.loads(text)
             if not isinstance(entity, dict) or not entity.get("id"):
                 raise ValueError("expected an entity object with an id")
+            properties = entity.get("properties", {})
+            if not isinstance(properties, dict) or not all(
+                isinstance(values, list) and all(isinstance(v, str) for v in values) for values in properties.values()
+            ):
+                raise ValueError("properties: expected an object mapping each property name to a list of strings")
             model.get_proxy(entity)  # validates schema and property names
             rows.extend(_rows_for(entity, file, number))
         except json.JSONDecodeError as exc:

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Numeric, bindparam, select, update
+from sqlalchemy import Date, Numeric, String, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from vigie.audit.trail import LOG_COLUMNS, LOG_TABLE, AuditTrail, Change
@@ -65,6 +65,10 @@ def _parse_batch(spec: EntitySpec, batch: Sequence[RawRow]) -> tuple[list[Record
     ]
     known = frozenset(spec.columns)
     expected = ", ".join(spec.columns)
+    # Text longer than its column would be refused by PostgreSQL (and silently kept by SQLite): said here instead.
+    limits = [
+        (c.name, c.type.length) for c in spec.sql.columns if isinstance(c.type, String) and c.type.length is not None
+    ]
     records: list[Record] = []
     errors: list[InputError] = []
     first_seen: dict[str, RawRow] = {}
@@ -93,6 +97,10 @@ def _parse_batch(spec: EntitySpec, batch: Sequence[RawRow]) -> tuple[list[Record
             state["id"] = spec.derive_id(state)
         if not problems and spec.name == "aliases" and state["script"] is None:
             state["script"] = detect_script(state["name"])
+        for name, limit in limits:  # a derived id included
+            value = state.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                problems.append((name, f"at most {limit} characters, got {len(value)}"))
         if problems:
             errors.extend(InputError(raw.file, raw.row, column, message, raw.line) for column, message in problems)
             # Keep the raw values so references are still checked and reported in the same pass.

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
+from vigie.access import Actor, require
 from vigie.audit.trail import record
 from vigie.register import files, importer
 from vigie.register.importer import Plan, Progress, state_of_row
@@ -25,6 +26,14 @@ from vigie.register.tables import (
 from vigie.register.vocabulary import terms
 from vigie.store.bulk import paused_gc
 from vigie.store.engine import session_scope
+
+# Who may import into the register when a front end acts for a signed-in user (the API): those who keep the
+# book of business. (`vigie register import` acts as the local operator, who holds the database already.)
+REGISTRARS = ("analyst", "admin")
+
+
+def require_registrar(actor: Actor, what: str = "import into the register") -> None:
+    require(actor, *REGISTRARS, action=what)
 
 
 @dataclass(frozen=True)
@@ -97,12 +106,18 @@ def import_files(
     progress: Progress | None = None,
     on_write: Any = None,
     after_write: AfterWrite | None = None,
+    context: str | None = None,
 ) -> ImportReport:
-    """All files are one change: either every row is written, or nothing is (`after_write`: see `import_rows`)."""
+    """All files are one change: either every row is written, or nothing is (`after_write`: see `import_rows`).
+
+    `context` is what the audit log says the import was (default: `import` and the paths).
+    """
     with paused_gc():
         rows = files.read_paths(list(paths), kind)
         with session_scope(engine) as session:
-            _plan, report = import_rows(session, rows, actor, import_context(paths), progress, on_write, after_write)
+            _plan, report = import_rows(
+                session, rows, actor, context or import_context(paths), progress, on_write, after_write
+            )
     return report
 
 

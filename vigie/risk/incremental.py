@@ -248,12 +248,15 @@ def import_register(
     kind: str | None = None,
     progress: Progress | None = None,
     on_write: Any = None,
+    names: Sequence[str] | None = None,
 ) -> tuple[register.ImportReport, ReassessReport | None]:
     """Import register files and re-assess what the import touched, in the import's transaction.
 
     The plan is only looked at when something has been assessed: a first import into an empty
-    register, the large one, costs one more query.
+    register, the large one, costs one more query. `names` are what the record calls the files
+    (an upload's file names rather than where the server kept them), one per path.
     """
+    shown = [Path(n) for n in names] if names is not None else [Path(p.name) for p in paths]
     outcome: list[ReassessReport | None] = [None]
 
     def after_write(session: Session, plan: Plan) -> None:
@@ -264,10 +267,11 @@ def import_register(
             for name, c in plan.counts().items()
             if c["added"] or c["changed"]
         )
-        reason = f"register {register.import_context([Path(p.name) for p in paths])} ({counts})"
+        reason = f"register {register.import_context(shown)} ({counts})"
         outcome[0] = reassessor.run(session, touched_by_plan(plan), reason, progress)
 
-    report = register.import_files(engine, paths, actor, kind, progress, on_write, after_write)
+    context = register.import_context(shown) if names is not None else None
+    report = register.import_files(engine, paths, actor, kind, progress, on_write, after_write, context)
     return report, outcome[0]
 
 
@@ -280,9 +284,10 @@ def ingest(
     reextract: bool = False,
     use_ner: bool | None = None,
     progress: Progress | None = None,
+    uploads: Sequence[evidence.Upload] = (),
 ) -> tuple[evidence.IngestReport, ReassessReport | None]:
     """Ingest documents, then re-assess the relationships of the organisations they name (or named, before)."""
-    report = evidence.ingest(engine, paths, actor, kind, reextract, use_ner, progress)
+    report = evidence.ingest(engine, paths, actor, kind, reextract, use_ner, progress, uploads)
     if reassessor is None or not (report.added or report.reextracted) or not report.organisations:
         return report, None
     reason = f"evidence: {len(report.added)} new document(s)"

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, defer
 
 from vigie.audit.trail import LOG_COLUMNS, LOG_TABLE, AuditTrail, Change, now_iso
 from vigie.risk.assess import Assessment, InputsDigest, assess
 from vigie.risk.gather import MAX_IDS_PER_QUERY, RegisterIndex, load_index, relationships
 from vigie.risk.inputs import Claim, Relationship
 from vigie.risk.policy import Policy
-from vigie.risk.tables import AssessmentRecord, RiskReview
+from vigie.risk.tables import AssessmentRecord, AssessmentTally, RiskReview
 from vigie.store.bulk import insert_rows
 
 ClaimSource = Callable[[Session, set[str]], list[Claim]]
@@ -50,12 +51,23 @@ def _claims_for(rel: Relationship, by_org: dict[str, list[Claim]]) -> list[Claim
     return sorted(seen.values(), key=lambda c: c.claim_id)
 
 
-def _current(session: Session, subscription_ids: Sequence[str]) -> dict[str, tuple[int, int, str]]:
-    """subscription id → (record id, version, inputs digest) of its current assessment."""
-    out: dict[str, tuple[int, int, str]] = {}
+@dataclass(frozen=True)
+class _Previous:
+    """What replacing a current assessment needs to know of it."""
+
+    id: int
+    version: int
+    digest: str
+    band: str
+    heightened: bool
+
+
+def _current(session: Session, subscription_ids: Sequence[str]) -> dict[str, _Previous]:
+    """subscription id → its current assessment."""
+    out: dict[str, _Previous] = {}
     for start in range(0, len(subscription_ids), MAX_IDS_PER_QUERY):
         chunk = subscription_ids[start : start + MAX_IDS_PER_QUERY]
-        for rid, sid, version, digest in (
+        for rid, sid, version, digest, band, heightened in (
             session.connection()
             .execute(  # Core rows: no ORM loading
                 select(
@@ -63,12 +75,34 @@ def _current(session: Session, subscription_ids: Sequence[str]) -> dict[str, tup
                     AssessmentRecord.subscription_id,
                     AssessmentRecord.version,
                     AssessmentRecord.inputs_digest,
+                    AssessmentRecord.band,
+                    AssessmentRecord.heightened,
                 ).where(AssessmentRecord.current.is_(True), AssessmentRecord.subscription_id.in_(chunk))
             )
             .all()
         ):
-            out[sid] = (rid, version, digest)
+            out[sid] = _Previous(rid, version, digest, band, bool(heightened))
     return out
+
+
+def _add_to_tallies(session: Session, deltas: dict[tuple[str, bool], int]) -> None:
+    """Move the counts of current assessments per band and heightened flag by these amounts.
+
+    Called once by each `store_assessments` that wrote something, after the audit trail has locked its
+    head: every writer holds that lock first, so two never wait on each other's tallies in opposite orders.
+    """
+    table = cast(Table, AssessmentTally.__table__)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for (band, heightened), delta in sorted(deltas.items()):
+        if not delta:
+            continue
+        statement = insert(table).values(band=band, heightened=heightened, count=delta)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.band, table.c.heightened], set_={"count": table.c.count + delta}
+            )
+        )
 
 
 def reassess(
@@ -122,6 +156,7 @@ def store_assessments(
     assessed = changed = 0
     created = now_iso()
     digest_of = InputsDigest(policy, as_of, provider_names)
+    tallies: dict[tuple[str, bool], int] = {}
     for batch in batches:
         current = _current(session, [r.subscription_id for r in batch])
         rows: list[tuple[Any, ...]] = []
@@ -132,14 +167,18 @@ def store_assessments(
             digest = digest_of(rel, rel_claims)
             assessed += 1
             previous = current.get(rel.subscription_id)
-            if previous is not None and previous[2] == digest:
+            if previous is not None and previous.digest == digest:
                 continue
             result = assess(rel, rel_claims, policy, as_of, provider_names)
-            version = previous[1] + 1 if previous else 1
+            version = previous.version + 1 if previous else 1
             rows.append(_row(rel.subscription_id, version, created, actor, reason, digest, result))
             changes.append(Change("assess", "assessment", rel.subscription_id, None, _summary(result, version)))
+            key = (result.band, result.heightened)
+            tallies[key] = tallies.get(key, 0) + 1
             if previous:
-                superseded.append(previous[0])
+                superseded.append(previous.id)
+                key = (previous.band, previous.heightened)
+                tallies[key] = tallies.get(key, 0) - 1
         if superseded:
             session.execute(update(AssessmentRecord).where(AssessmentRecord.id.in_(superseded)).values(current=False))
         if rows:
@@ -149,6 +188,7 @@ def store_assessments(
         if progress:
             progress("assessing", assessed, max(total, assessed))
     if changed:
+        _add_to_tallies(session, tallies)
         trail.save_head()
     return ReassessReport(assessed, changed, assessed - changed)
 
@@ -180,24 +220,69 @@ def _row(
 # ------------------------------------------------------------------------------------------ reading
 
 
-def current_assessments(
-    session: Session,
-    limit: int | None = 50,
-    band: str | None = None,
-    org: str | None = None,
-    heightened: bool | None = None,
-) -> list[AssessmentRecord]:
-    query = select(AssessmentRecord).where(AssessmentRecord.current.is_(True))
+def _filtered(query: Select[Any], band: str | None, org: str | None, heightened: bool | None) -> Select[Any]:
+    query = query.where(AssessmentRecord.current.is_(True))
     if band:
         query = query.where(AssessmentRecord.band == band)
     if org:
         query = query.where(AssessmentRecord.org_id == org)
     if heightened is not None:
         query = query.where(AssessmentRecord.heightened.is_(heightened))
+    return query
+
+
+def current_assessments(
+    session: Session,
+    limit: int | None = 50,
+    band: str | None = None,
+    org: str | None = None,
+    heightened: bool | None = None,
+    offset: int = 0,
+    bodies: bool = True,
+) -> list[AssessmentRecord]:
+    """Current assessments, highest priority first, ties by subscription id: the order of `vigie risk list`.
+
+    The database pages (`offset`, `limit`) along the ranking indexes. Without `bodies` the explanations
+    are not read — a list does not show them, and they are most of a row — and touching one raises
+    rather than quietly querying row by row.
+    """
+    query = _filtered(select(AssessmentRecord), band, org, heightened)
     query = query.order_by(AssessmentRecord.priority.desc(), AssessmentRecord.subscription_id)
+    if not bodies:
+        query = query.options(defer(AssessmentRecord.body, raiseload=True))
+    if offset:
+        query = query.offset(offset)
     if limit:
         query = query.limit(limit)
     return list(session.scalars(query))
+
+
+def count_current(
+    session: Session, band: str | None = None, org: str | None = None, heightened: bool | None = None
+) -> int:
+    """How many current assessments `current_assessments` would list without a limit.
+
+    An organisation's are counted on its index (a few thousand rows at most); the others are summed
+    from the tallies `store_assessments` keeps, instead of counting up to a million rows.
+    """
+    if org:
+        query = _filtered(select(func.count()).select_from(AssessmentRecord), band, org, heightened)
+        return int(session.scalar(query) or 0)
+    tally = select(func.coalesce(func.sum(AssessmentTally.count), 0))
+    if band:
+        tally = tally.where(AssessmentTally.band == band)
+    if heightened is not None:
+        tally = tally.where(AssessmentTally.heightened.is_(heightened))
+    return int(session.scalar(tally) or 0)
+
+
+def current_assessment(session: Session, subscription_id: str) -> AssessmentRecord | None:
+    """The current version of one relationship's assessment, with its explanation: one indexed row."""
+    return session.scalars(
+        select(AssessmentRecord).where(
+            AssessmentRecord.subscription_id == subscription_id, AssessmentRecord.current.is_(True)
+        )
+    ).first()
 
 
 def history(session: Session, subscription_id: str) -> list[AssessmentRecord]:

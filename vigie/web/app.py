@@ -8,14 +8,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from vigie import __version__
-from vigie.store.engine import make_engine
+from vigie.store.engine import is_sqlite, make_engine
 from vigie.web import errors
-from vigie.web.api import audit, cases, decisions, me, orders, register, risk
+from vigie.web.api import audit, cases, decisions, evidence, me, orders, register, risk, use_requests, users
+from vigie.web.pages import audit as audit_pages
 from vigie.web.pages import auth, dashboard, documents, relationships
+from vigie.web.pages import cases as case_pages
 from vigie.web.pages import decisions as decision_pages
+from vigie.web.pages import orders as order_pages
 from vigie.web.pages import register as register_pages
+from vigie.web.pages import requests as request_pages
 from vigie.web.sessions import Sessions
-from vigie.web.settings import WebSettings, load_web_settings
+from vigie.web.settings import DB_POOL_OVERFLOW, DB_POOL_SIZE, WebSettings, load_web_settings
 
 STATIC = Path(__file__).with_name("static")
 
@@ -32,14 +36,16 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    pool = {} if is_sqlite(settings.database_url) else {"pool_size": DB_POOL_SIZE, "max_overflow": DB_POOL_OVERFLOW}
+    app.state.engine = make_engine(settings.database_url, **pool)
     app.state.sessions = Sessions(settings)
     errors.install(app)
-    for router in (me.router, register.router, risk.router, cases.router, decisions.router, orders.router,
-                   audit.router):  # fmt: skip
+    for router in (me.router, register.router, evidence.router, risk.router, cases.router, use_requests.router,
+                   decisions.router, orders.router, users.router, audit.router):  # fmt: skip
         app.include_router(router, prefix="/api/v1")
     for router in (auth.router, dashboard.router, register_pages.router, relationships.router, documents.router,
-                   decision_pages.router):  # fmt: skip
+                   case_pages.router, request_pages.router, decision_pages.router, order_pages.router,
+                   audit_pages.router):  # fmt: skip
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -2,9 +2,12 @@
 
 The service layer speaks in exceptions whose message names the field and the reason; this module
 only chooses the status code. Bad input is 422, something that does not exist is 404, a refusal by
-the role or membership rules is 403, missing credentials 401. The JSON body has one shape
+the role or membership rules is 403, missing credentials 401, and a server that is not set up for
+the request (no secret key, an unusable policy file or connector) 503. The JSON body has one shape
 everywhere, including FastAPI's own validation errors:
-`{"error": {"status": 404, "title": "Not Found", "detail": "..."}}`.
+`{"error": {"status": 404, "title": "Not Found", "detail": "..."}}`. `detail` is a sentence, or a
+list of problems each naming where it is: `{"field", "message"}` for a request's parameters,
+`{"file", "row", "line", "field", "message"}` for a register import, every problem at once.
 """
 
 from __future__ import annotations
@@ -20,7 +23,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigie.access import AccessDenied
 from vigie.access.crypto import KeyMissing, SealError
+from vigie.enforce.connectors import ConnectorError
+from vigie.evidence.read import Unreadable
 from vigie.evidence.service import CorrectionError
+from vigie.register.errors import ImportFailed
+from vigie.risk.policy import PolicyError
 from vigie.web.sessions import CsrfFailed
 from vigie.web.units import Unauthenticated
 
@@ -66,6 +73,15 @@ def install(app: FastAPI) -> None:
     def unavailable(request: Request, exc: Exception) -> Response:
         return _answer(request, 503, str(exc))
 
+    def import_failed(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ImportFailed)
+        problems = [
+            {"file": e.file, "row": e.row, "line": e.line, "field": e.field, "message": e.message} for e in exc.errors
+        ]
+        if is_api(request):
+            return JSONResponse(error_body(422, problems), status_code=422)
+        return _answer(request, 422, "; ".join(str(e) for e in exc.errors))
+
     def validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         problems = [
@@ -83,10 +99,15 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AccessDenied, denied)
     app.add_exception_handler(CsrfFailed, csrf)
     app.add_exception_handler(LookupError, not_found)
-    app.add_exception_handler(CorrectionError, not_found)
+    # A correction that cannot apply is bad input: the routes answer 404 for an unknown document or claim first.
+    app.add_exception_handler(CorrectionError, bad_input)
+    app.add_exception_handler(Unreadable, bad_input)
+    app.add_exception_handler(ImportFailed, import_failed)
     app.add_exception_handler(ValueError, bad_input)
     app.add_exception_handler(KeyMissing, unavailable)
     app.add_exception_handler(SealError, unavailable)
+    app.add_exception_handler(PolicyError, unavailable)
+    app.add_exception_handler(ConnectorError, unavailable)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
 

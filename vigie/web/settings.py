@@ -17,6 +17,12 @@ from vigie.settings import Settings, load_settings
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 SESSION_COOKIE = "vigie_session"
+# Connections each worker process keeps open to PostgreSQL, and how many more it may open at a peak.
+# Sync routes run on anyio's thread pool (40 threads): with SQLAlchemy's default of 5, any connection
+# beyond the fifth was closed when returned, so at 20 concurrent clients one request in five paid for
+# a new PostgreSQL connection (bench/api_load.py). A server with W workers holds at most W × 30.
+DB_POOL_SIZE = 20
+DB_POOL_OVERFLOW = 10
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from vigie.access import require
 from vigie.audit.tables import AuditEntry
 from vigie.audit.verify import verify
-from vigie.web.api.deps import CallerDep, Page, PagingDep, page_of
+from vigie.web.api.deps import ERRORS, CallerDep, Page, PagingDep, page_of
 from vigie.web.api.models import AuditEntryOut, ProblemOut, VerificationOut
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=ERRORS)
 
 
 @router.get("", response_model=Page[AuditEntryOut])

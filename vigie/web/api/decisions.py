@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 
 from vigie.cases import decisions as dec
 from vigie.enforce.service import approve_and_issue
-from vigie.web.api.deps import CallerDep, Page, PagingDep, page_of
-from vigie.web.api.models import ApprovedOut, DecisionOut, OrderOut, Proposal, Verdict
+from vigie.web.api.deps import ERRORS, CallerDep, Page, PagingDep, page_of
+from vigie.web.api.models import ApprovedOut, DecisionOut, OrderOut, Proposal, ReviewIn, Verdict, WithdrawIn
 
-router = APIRouter(prefix="/decisions", tags=["decisions"])
+router = APIRouter(prefix="/decisions", tags=["decisions"], responses=ERRORS)
 
 
 @router.get("", response_model=Page[DecisionOut])
@@ -24,8 +24,9 @@ def list_decisions(
 ) -> Page[DecisionOut]:
     """Decisions, oldest first (`vigie decision list`)."""
     with caller.unit() as (session, _actor):
-        found = dec.list_decisions(session, status, org, case)
-        return page_of([DecisionOut.model_validate(d) for d in found], paging)
+        found = dec.list_decisions(session, status, org, case, paging.limit, paging.offset)
+        total = dec.count_decisions(session, status, org, case)
+        return page_of([DecisionOut.model_validate(d) for d in found], paging, total)
 
 
 @router.get("/overdue", response_model=list[DecisionOut])
@@ -70,3 +71,17 @@ def refuse(caller: CallerDep, decision_id: str, body: Verdict) -> DecisionOut:
     """Refuse a proposed decision, saying why (approver role, not the proposer)."""
     with caller.unit() as (session, actor):
         return DecisionOut.model_validate(dec.refuse(session, actor, decision_id, body.note or ""))
+
+
+@router.post("/{decision_id}/withdraw", response_model=DecisionOut)
+def withdraw(caller: CallerDep, decision_id: str, body: WithdrawIn | None = None) -> DecisionOut:
+    """Withdraw your own proposal, while it awaits approval."""
+    with caller.unit() as (session, actor):
+        return DecisionOut.model_validate(dec.withdraw(session, actor, decision_id, body.note if body else None))
+
+
+@router.post("/{decision_id}/review", response_model=DecisionOut)
+def review(caller: CallerDep, decision_id: str, body: ReviewIn) -> DecisionOut:
+    """Record that an approved decision was reviewed, what the review found, and when to review it next."""
+    with caller.unit() as (session, actor):
+        return DecisionOut.model_validate(dec.review(session, actor, decision_id, body.next_review, body.note))

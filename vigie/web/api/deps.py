@@ -1,19 +1,28 @@
-"""What every API route needs: the engine, the caller's token, and a page of results."""
+"""What every API route needs: the engine, the caller's token, the settings, and a page of results."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from vigie.access import Actor
+from vigie.access.crypto import Sealer, load_sealer
+from vigie.cases.files import FileStore
+from vigie.risk.incremental import Reassessor
+from vigie.risk.policy import Policy, load_policy
+from vigie.settings import Settings
+from vigie.web.api.models import ErrorOut
 from vigie.web.settings import DEFAULT_LIMIT, MAX_LIMIT
 from vigie.web.units import acting, by_token
 
@@ -22,21 +31,66 @@ _bearer = HTTPBearer(auto_error=False, description="An API token: `vgt_<id>_<sec
 
 @dataclass(frozen=True)
 class Caller:
-    """The request's engine and bearer token; `unit()` opens a transaction acting as its user."""
+    """The request's engine, bearer token and settings; `unit()` opens a transaction acting as its user."""
 
     engine: Engine
     token: str | None
     what: str
+    settings: Settings
 
     @contextmanager
     def unit(self) -> Iterator[tuple[Session, Actor]]:
         with acting(self.engine, by_token(self.token), self.what) as pair:
             yield pair
 
+    def sealer(self, required: bool = True) -> Sealer | None:
+        """The key that seals interviews and personal data, as the CLI finds it (VIGIE_SECRET_KEY or its file).
+
+        None when none is configured and the route can do without; KeyMissing (503) when one is needed.
+        """
+        conf = self.settings.cases
+        if not required and conf.secret_key is None and conf.secret_key_file is None:
+            return None
+        return load_sealer(conf.secret_key, conf.secret_key_file)
+
+    def required_sealer(self) -> Sealer:
+        found = self.sealer(required=True)
+        assert found is not None
+        return found
+
+    def files(self) -> FileStore:
+        return FileStore(self.settings.cases.files or Path("vigie-files"))
+
+    def reassessor(self, actor: Actor) -> Reassessor:
+        """How a change to the evidence or the register re-assesses what it touched, as the CLI does."""
+        path = self.settings.policy_path
+
+        def policy() -> Policy:
+            return load_policy(path)  # PolicyError: 503, the server's policy file is unusable
+
+        names = (self.settings.provider,) if self.settings.provider else ()
+        return Reassessor(actor.name, policy, date.today(), names)
+
+
+def _refuse_nul(request: Request) -> None:
+    """422 for a NUL character in a path or query parameter: no id, name or filter holds one, and PostgreSQL
+    refuses it in a query (body fields are checked by the request models, vigie.web.api.models._In)."""
+    problems = [
+        {"loc": (where, name), "msg": "may not contain the NUL character (%00)", "type": "value_error"}
+        for where, items in (("path", request.path_params.items()), ("query", request.query_params.multi_items()))
+        for name, value in items
+        if "\x00" in str(value) or "\x00" in name
+    ]
+    if problems:
+        raise RequestValidationError(problems)
+
 
 def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
+    _refuse_nul(request)
     token = credentials.credentials if credentials is not None else None
-    return Caller(request.app.state.engine, token, f"{request.method} {request.url.path}")
+    return Caller(
+        request.app.state.engine, token, f"{request.method} {request.url.path}", request.app.state.settings.base
+    )
 
 
 @dataclass(frozen=True)
@@ -51,6 +105,15 @@ def paging(
 ) -> Paging:
     return Paging(limit, offset)
 
+
+# The error bodies every route may answer with, for the OpenAPI document (vigie.web.errors writes them).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No token, or one that names nobody (unknown, revoked, expired)"},
+    403: {"model": ErrorOut, "description": "Refused by the role or case-membership rules; the refusal is audited"},
+    404: {"model": ErrorOut, "description": "Nothing with that id"},
+    422: {"model": ErrorOut, "description": "Bad input: `detail` names each parameter or field and what is wrong"},
+    503: {"model": ErrorOut, "description": "The server is not set up for this (secret key, policy, connector)"},
+}
 
 CallerDep = Annotated[Caller, Depends(caller)]
 PagingDep = Annotated[Paging, Depends(paging)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vigie.web.api.deps import CallerDep
+from vigie.web.api.deps import ERRORS, CallerDep
 from vigie.web.api.models import Me
 
-router = APIRouter(tags=["access"])
+router = APIRouter(tags=["access"], responses=ERRORS)
 
 
 @router.get("/me", response_model=Me)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigie.risk import service
@@ -33,26 +32,24 @@ def list_assessments(
     org: Annotated[str | None, Query(max_length=200, description="Only this organisation id")] = None,
     heightened: bool | None = None,
 ) -> Page[AssessmentOut]:
-    """Current assessments, highest priority first (`vigie risk list`)."""
+    """Current assessments, highest priority first, ties by subscription id (`vigie risk list`).
+
+    The page is cut by the database along an index, so any page costs about what the first one does.
+    """
     with caller.unit() as (session, _actor):
-        records = service.current_assessments(session, paging.offset + paging.limit, band, org, heightened)
-        count = select(func.count()).select_from(AssessmentRecord).where(AssessmentRecord.current.is_(True))
-        if band:
-            count = count.where(AssessmentRecord.band == band)
-        if org:
-            count = count.where(AssessmentRecord.org_id == org)
-        if heightened is not None:
-            count = count.where(AssessmentRecord.heightened.is_(heightened))
-        total = int(session.scalar(count) or 0)
-        return page_of([assessment_out(r) for r in records[paging.offset :]], paging, total)
+        records = service.current_assessments(
+            session, paging.limit, band, org, heightened, offset=paging.offset, bodies=False
+        )
+        total = service.count_current(session, band, org, heightened)
+        return page_of([assessment_out(r) for r in records], paging, total)
 
 
 def current_of(session: Session, subscription_id: str) -> AssessmentRecord:
     """The current assessment of one relationship; LookupError (404) when it has none."""
-    for r in reversed(service.history(session, subscription_id)):
-        if r.current:
-            return r
-    raise LookupError(f"no current assessment for subscription {subscription_id!r} (run `vigie risk assess`)")
+    record = service.current_assessment(session, subscription_id)
+    if record is None:
+        raise LookupError(f"no current assessment for subscription {subscription_id!r} (run `vigie risk assess`)")
+    return record
 
 
 @router.get("/assessments/{subscription_id}", response_model=AssessmentExplained)

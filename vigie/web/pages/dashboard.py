@@ -1,4 +1,4 @@
-"""The dashboard: where the risk is, and what is waiting for someone."""
+"""The dashboard: where the risk is, and what is waiting for someone, each item linking to its page."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigie.cases import decisions as dec
+from vigie.cases.requests import list_requests
 from vigie.cases.service import list_cases
 from vigie.enforce import service as enforce
-from vigie.enforce.orders import OPEN_STATES
+from vigie.enforce.orders import OPEN_STATES, utc_now
 from vigie.register.tables import Organisation, Service
 from vigie.risk.service import current_assessments
 from vigie.risk.tables import AssessmentRecord
@@ -51,6 +52,8 @@ def dashboard(request: Request) -> Response:
     with signed_in(request) as (session, actor):
         top = current_assessments(session, limit=10)
         open_orders = [o for state in OPEN_STATES for o in enforce.list_orders(session, state=state)]
+        listed = list_cases(session, actor, "open")
+        waiting = [r for r in list_requests(session) if r.status in ("received", "triaged")]
         context: dict[str, Any] = {
             "grid": heat_map(session),
             "severity_labels": [f"{SEVERITY_BANDS - i - 1}–{SEVERITY_BANDS - i}" for i in range(SEVERITY_BANDS)],
@@ -59,10 +62,12 @@ def dashboard(request: Request) -> Response:
             ],
             "top": top,
             "names": names_of(session, top),
-            "cases": [c for c in list_cases(session, actor, "open") if c.readable],
-            "hidden_cases": sum(1 for c in list_cases(session, actor, "open") if not c.readable),
+            "cases": [c for c in listed if c.readable],
+            "hidden_cases": sum(1 for c in listed if not c.readable),
             "awaiting": dec.list_decisions(session, "proposed"),
             "orders": open_orders,
+            "now": utc_now().isoformat(timespec="microseconds"),
             "overdue": dec.overdue(session, date.today()),
+            "requests": waiting,
         }
         return render(request, "dashboard.html", context, actor)

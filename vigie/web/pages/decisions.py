@@ -1,8 +1,10 @@
-"""Decisions: propose one from a relationship, and approve or refuse it as a second person.
+"""Decisions: propose one (from a relationship or a case), approve or refuse it as a second person, follow its orders.
 
-The forms post to the same service functions as `vigie decision propose|approve|refuse`, so the
-two-person rule and the audit log are the service layer's; a refusal is shown on the page with the
-service's own message, and the form keeps what was typed.
+The forms post to the same service functions as `vigie decision propose|approve|refuse|withdraw`,
+so the two-person rule and the audit log are the service layer's; a refusal is shown on the page
+with the service's own message, and the form keeps what was typed. Approving issues the orders in
+the same transaction (`approve_and_issue`); the decision's page then follows them until the control
+plane acknowledges, and lets an operator deliver or acknowledge them there.
 """
 
 from __future__ import annotations
@@ -12,13 +14,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from vigie.access import AccessDenied
+from vigie.access import AccessDenied, Actor
 from vigie.cases import decisions as dec
+from vigie.enforce.orders import utc_now
 from vigie.enforce.service import approve_and_issue, list_orders
-from vigie.web.pages.render import form_checked, render, signed_in
+from vigie.web.pages.orders import may
+from vigie.web.pages.render import form_checked, many, redirect, render, signed_in, status_of
 
 router = APIRouter()
+
+FIELDS = ("subscriptions", "org", "case", "action", "rationale", "conditions", "review_date", *(
+    f"exit_{k}" for k in dec.EXIT_FIELDS))  # fmt: skip
 
 
 @router.get("/decisions", response_class=HTMLResponse)
@@ -29,46 +37,54 @@ def decisions(request: Request, status: str | None = None) -> Response:
 
 
 def _form_context(values: dict[str, str], error: str | None) -> dict[str, Any]:
-    return {"values": values, "error": error, "actions": dec.ACTIONS}
+    return {"values": values, "error": error, "actions": dec.ACTIONS, "exit_fields": dec.EXIT_FIELDS}
 
 
 @router.get("/decisions/new", response_class=HTMLResponse)
-def new(request: Request, subscription: str = "", org: str = "", case: str = "") -> Response:
+def new(request: Request, subscription: str = "", org: str = "", case: str = "", action: str = "suspend") -> Response:
     with signed_in(request) as (_session, actor):
-        values = {"subscriptions": subscription, "org": org, "case": case, "action": "suspend", "rationale": "",
-                  "conditions": "", "review_date": (date.today() + timedelta(days=90)).isoformat()}  # fmt: skip
+        values = {k: "" for k in FIELDS}
+        values.update(subscriptions=subscription, org=org, case=case, action=action,
+                      review_date=(date.today() + timedelta(days=90)).isoformat())  # fmt: skip
         return render(request, "decision_new.html", _form_context(values, None), actor)
 
 
 @router.post("/decisions", response_class=HTMLResponse)
 async def propose(request: Request) -> Response:
     form = await form_checked(request)
-    values = {k: form.get(k, "") for k in ("subscriptions", "org", "case", "action", "rationale", "conditions",
-                                            "review_date")}  # fmt: skip
+    values = {k: form.get(k, "") for k in FIELDS}
     try:
-        review = date.fromisoformat(values["review_date"])
+        try:
+            review = date.fromisoformat(values["review_date"])
+        except ValueError:
+            raise ValueError("review_date: give a date (YYYY-MM-DD)") from None
+        exit_plan = {k: values[f"exit_{k}"] for k in dec.EXIT_FIELDS if values[f"exit_{k}"].strip()}
         with signed_in(request) as (session, actor):
             d = dec.propose(
                 session, actor, action=values["action"], rationale=values["rationale"], review_date=review,
-                org_id=values["org"].strip() or None,
-                subscription_ids=[s.strip() for s in values["subscriptions"].split(",") if s.strip()],
+                org_id=values["org"].strip() or None, subscription_ids=many(values["subscriptions"]),
                 conditions=values["conditions"] or None, case_id=values["case"].strip() or None,
+                exit_plan=exit_plan or None,
             )  # fmt: skip
     except (ValueError, LookupError, AccessDenied) as exc:
-        message = str(exc) if values["review_date"] else "review_date: give a date"
         with signed_in(request) as (_session, actor):
-            status = 403 if isinstance(exc, AccessDenied) else 422
-            return render(request, "decision_new.html", _form_context(values, message), actor, status=status)
-    return RedirectResponse(f"/decisions/{d.id}", status_code=303)
+            context = _form_context(values, str(exc))
+            return render(request, "decision_new.html", context, actor, status=status_of(exc))
+    who = "a second person with the approver role" if d.needs_two_people else "an approver"
+    return redirect(request, f"/decisions/{d.id}", f"Decision {d.id} proposed; {who} decides it now.")
+
+
+def _decision_context(session: Session, actor: Actor, decision_id: str, error: str | None = None) -> dict[str, Any]:
+    d = dec.get_decision(session, decision_id)
+    orders = list_orders(session, decision_id=decision_id)
+    return {"d": d, "orders": orders, "error": error, "now": utc_now().isoformat(timespec="microseconds"),
+            "back": f"/decisions/{d.id}", **may(actor)}  # fmt: skip
 
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse)
-def decision(request: Request, decision_id: str, error: str | None = None) -> Response:
+def decision(request: Request, decision_id: str) -> Response:
     with signed_in(request) as (session, actor):
-        d = dec.get_decision(session, decision_id)
-        orders = list_orders(session, decision_id=decision_id)
-        context = {"d": d, "orders": orders, "error": error}
-        return render(request, "decision.html", context, actor)
+        return render(request, "decision.html", _decision_context(session, actor, decision_id), actor)
 
 
 @router.post("/decisions/{decision_id}/{verdict}", response_class=HTMLResponse)
@@ -78,15 +94,19 @@ async def decide(request: Request, decision_id: str, verdict: str) -> Response:
     try:
         with signed_in(request) as (session, actor):
             if verdict == "approve":
-                approve_and_issue(session, actor, decision_id, note)
+                approved = approve_and_issue(session, actor, decision_id, note)
+                said = f"Approved; {len(approved.orders)} order(s) issued, to be delivered to the control plane."
             elif verdict == "refuse":
                 dec.refuse(session, actor, decision_id, note or "")
+                said = "Refused."
+            elif verdict == "withdraw":
+                dec.withdraw(session, actor, decision_id, note)
+                said = "Withdrawn."
             else:
-                raise LookupError(f"no such verdict {verdict!r}: approve or refuse")
+                raise LookupError(f"no such verdict {verdict!r}: approve, refuse or withdraw")
     except (ValueError, AccessDenied) as exc:
         with signed_in(request) as (session, actor):
-            d = dec.get_decision(session, decision_id)
-            context = {"d": d, "orders": list_orders(session, decision_id=decision_id), "error": str(exc)}
-            status = 403 if isinstance(exc, AccessDenied) else 422
-            return render(request, "decision.html", context, actor, status=status)
-    return RedirectResponse(f"/decisions/{decision_id}", status_code=303)
+            context = _decision_context(session, actor, decision_id, str(exc))
+            return render(request, "decision.html", context, actor, status=status_of(exc))
+    response: RedirectResponse = redirect(request, f"/decisions/{decision_id}", said)
+    return response
