@@ -226,6 +226,18 @@ def full(engine: Engine, reason: str) -> risk_service.ReassessReport:
         )
 
 
+def configure(url: str, folder: Path) -> None:
+    """What `vigie ingest` (and `vigie serve`) read from the configuration: the database, the acting user and
+    the provider's own name, with no vigie.toml from the working directory or VIGIE_CONFIG."""
+    os.environ["VIGIE_DATABASE_URL"] = url
+    os.environ["VIGIE_USER"] = ACTOR
+    os.environ["VIGIE_PROVIDER"] = PROVIDER
+    os.environ.pop("VIGIE_POLICY", None)
+    config = folder / "empty-vigie.toml"
+    config.write_text("", encoding="utf-8")
+    os.environ["VIGIE_CONFIG"] = str(config)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscriptions", type=int, default=1_000_000)
@@ -241,15 +253,7 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{db}"
-    # What `vigie ingest` reads from the configuration: the acting user and the provider's own name.
-    os.environ["VIGIE_DATABASE_URL"] = url
-    os.environ["VIGIE_USER"] = ACTOR
-    os.environ["VIGIE_PROVIDER"] = PROVIDER
-    os.environ.pop("VIGIE_POLICY", None)
-    config = folder / "empty-vigie.toml"  # no vigie.toml from the working directory or VIGIE_CONFIG
-    config.write_text("", encoding="utf-8")
-    os.environ["VIGIE_CONFIG"] = str(config)
-
+    configure(url, folder)
     engine = make_engine(url)
     upgrade(engine)
     with session_scope(engine) as session:

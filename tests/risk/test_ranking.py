@@ -57,10 +57,12 @@ def counted(engine: Engine) -> dict[tuple[str, bool], int]:
     return {(band, bool(h)): n for band, h, n in rows}
 
 
-@pytest.mark.parametrize("size", [1, 7, 50])
+@pytest.mark.parametrize(("size", "deep"), [(1, False), (7, False), (50, False), (7, True)])
 def test_pages_join_up_into_the_whole_list_in_priority_order_ties_by_subscription(
-    engine: Engine, tmp_path: Path, size: int
+    engine: Engine, tmp_path: Path, size: int, deep: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if deep:  # every page chosen on the ranking index first, as pages far down a long list are
+        monkeypatch.setattr(service, "DEEP_OFFSET", -1)
     ranking.build(engine, tmp_path)
     ranking.assess(engine, ranking.FIRST)
     with session_scope(engine) as session:

@@ -34,7 +34,8 @@ def list_assessments(
 ) -> Page[AssessmentOut]:
     """Current assessments, highest priority first, ties by subscription id (`vigie risk list`).
 
-    The page is cut by the database along an index, so any page costs about what the first one does.
+    The database cuts the page, reading a ranking index in order: a page costs the rows before it, not
+    the whole list, and `total` comes from the counts kept as assessments change.
     """
     with caller.unit() as (session, _actor):
         records = service.current_assessments(
