@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from tests.risk import ranking
 from vigie.risk import service
+from vigie.risk.policy import default_policy
 from vigie.risk.tables import AssessmentRecord, AssessmentTally
 from vigie.store.engine import make_engine, session_scope
 from vigie.store.migrate import MIGRATIONS, upgrade
@@ -139,3 +141,35 @@ def test_one_relationship_reads_its_current_version_or_none(engine: Engine, tmp_
         assert record is not None and record.current and record.version == 2
         assert [r.version for r in service.history(session, "sub-lisiere-ai")] == [1, 2]
         assert service.current_assessment(session, "sub-nobody") is None
+
+
+def test_two_writers_at_once_leave_one_current_assessment_per_relationship(engine: Engine, tmp_path: Path) -> None:
+    """The second re-assessment waits for the first (the audit lock), then finds nothing left to change."""
+    ranking.build(engine, tmp_path)
+    ranking.assess(engine, ranking.FIRST)
+    outcome: list[BaseException | int] = []
+
+    def second() -> None:
+        try:
+            outcome.append(ranking.assess(engine, ranking.SECOND).changed)
+        except BaseException as exc:  # the test reads what happened, whatever it was
+            outcome.append(exc)
+
+    def source(_session: Any, org_ids: set[str]) -> list[Any]:
+        return [c for c in ranking.SECOND if set(c.org_ids) & org_ids]
+
+    with session_scope(engine) as session:
+        first = service.reassess(session, default_policy(), source, "alice", "test", ranking.AS_OF)
+        assert first.changed
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive(), "the second writer should wait for the first transaction"
+    thread.join(timeout=60)
+    assert outcome == [0]
+    with session_scope(engine) as session:
+        per_subscription = Counter(
+            session.scalars(select(AssessmentRecord.subscription_id).where(AssessmentRecord.current.is_(True)))
+        )
+        assert per_subscription and set(per_subscription.values()) == {1}
+    assert tallies(engine) == counted(engine)

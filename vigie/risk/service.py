@@ -140,6 +140,10 @@ def store_assessments(
     """
     by_org = _claims_by_org(claims)
     trail = AuditTrail(session, actor, reason)
+    # Take the chain's lock before reading the current versions: a second writer then waits for the
+    # first to commit and reads its versions, instead of superseding a version that is already gone
+    # and leaving two current assessments of one relationship.
+    trail.lock()
     table = cast(Table, AssessmentRecord.__table__)
     assessed = changed = 0
     created = now_iso()
