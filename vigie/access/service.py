@@ -18,7 +18,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from vigie.access.model import AccessDenied, Actor, check_name, check_roles, require
@@ -244,32 +244,43 @@ def revoke_token(session: Session, actor: Actor, token_id: str) -> None:
     AuditTrail(session, actor.name).record("revoke", "api_token", token_id, before, _token_state(row, owner_name))
 
 
+# What checking a credential needs to read, and nothing more: the token's hash and state with its user, in one
+# query (outer-joined, so a token whose user is gone reads as a disabled user, as when they were two lookups).
+# Plain columns, not ORM objects: this runs on every request, and building and tracking a User and an ApiToken
+# cost more than the query.
+_TOKEN_CHECK = (
+    select(ApiToken.token_hash, ApiToken.revoked_at, ApiToken.expires_at, User.id, User.name, User.roles, User.active)
+    .outerjoin(User, User.id == ApiToken.user_id)
+    .where(ApiToken.id == bindparam("token_id"))
+)
+_USER_CHECK = select(User.id, User.name, User.roles, User.active).where(User.id == bindparam("user_id"))
+
+
 def authenticate_token(session: Session, token: str) -> Actor:
     """The user a token belongs to; AccessDenied for a malformed, unknown, forged, revoked or expired one."""
     token = token.strip()
     if not token.startswith(TOKEN_PREFIX) or token.count("_") < 2:
         raise AccessDenied("authentication refused: the token is malformed (tokens look like vgt_<id>_<secret>)")
     token_id = token[len(TOKEN_PREFIX) :].split("_", 1)[0]
-    row = session.get(ApiToken, token_id)
+    row = session.execute(_TOKEN_CHECK, {"token_id": token_id}).first()
     if row is None or not hmac.compare_digest(row.token_hash, _digest(token)):
         raise AccessDenied("authentication refused: unknown token")
     if row.revoked_at is not None:
         raise AccessDenied(f"authentication refused: token {token_id} was revoked at {row.revoked_at}")
     if row.expires_at is not None and row.expires_at <= now_iso():
         raise AccessDenied(f"authentication refused: token {token_id} expired at {row.expires_at}")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if row.id is None or not row.active:
         raise AccessDenied(f"authentication refused: the user of token {token_id} is disabled")
-    return actor_of(user)
+    return Actor(id=row.id, name=row.name, roles=frozenset(row.roles))
 
 
 def actor_by_id(session: Session, user_id: str) -> Actor:
     """The user a signed web session names, checked again on every request: a user disabled since they
     signed in is refused at once, like a revoked token."""
-    user = session.get(User, user_id)
-    if user is None or not user.active:
+    row = session.execute(_USER_CHECK, {"user_id": user_id}).first()
+    if row is None or not row.active:
         raise AccessDenied("authentication refused: the session's user no longer exists or is disabled")
-    return actor_of(user)
+    return Actor(id=row.id, name=row.name, roles=frozenset(row.roles))
 
 
 def authenticate_password(session: Session, name: str, password: str) -> Actor:

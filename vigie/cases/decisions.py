@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigie.access import AccessDenied, Actor, require
@@ -99,13 +99,14 @@ def check_proposal(
     return problems
 
 
-def _view(session: Session, d: Decision) -> DecisionView:
-    approvals = tuple(
-        ApprovalView(a.user_name, a.verdict, a.at, a.note)
-        for a in session.scalars(
-            select(DecisionApproval).where(DecisionApproval.decision_id == d.id).order_by(DecisionApproval.id)
+def _view(session: Session, d: Decision, approvals: tuple[ApprovalView, ...] | None = None) -> DecisionView:
+    if approvals is None:
+        approvals = tuple(
+            ApprovalView(a.user_name, a.verdict, a.at, a.note)
+            for a in session.scalars(
+                select(DecisionApproval).where(DecisionApproval.decision_id == d.id).order_by(DecisionApproval.id)
+            )
         )
-    )
     return DecisionView(
         id=d.id, action=d.action, status=d.status, subscription_ids=tuple(d.subscription_ids),
         proposed_by=d.proposed_by, approved_by=d.approved_by, review_date=d.review_date, org_id=d.org_id,
@@ -344,6 +345,29 @@ def list_decisions(
     if limit is not None:
         query = query.limit(limit)
     return [_view(session, d) for d in session.scalars(query)]
+
+
+# Built once (composing a select costs about as much as running a small one).
+_DECISIONS_OF_ORG = (
+    select(Decision).where(Decision.org_id == bindparam("org_id")).order_by(Decision.proposed_at, Decision.id)
+)
+_APPROVALS_OF = (
+    select(DecisionApproval)
+    .where(DecisionApproval.decision_id.in_(bindparam("ids", expanding=True)))
+    .order_by(DecisionApproval.id)
+)
+
+
+def decisions_on(session: Session, org_id: str, subscription_id: str) -> list[DecisionView]:
+    """`list_decisions(org_id=...)` kept to those naming one subscription, oldest first, in two queries however
+    many there are (their approvals read together): a relationship's page shows them on every view. The
+    subscriptions are a JSON list, so they are matched here, among the organisation's few decisions."""
+    found = [d for d in session.scalars(_DECISIONS_OF_ORG, {"org_id": org_id}) if subscription_id in d.subscription_ids]
+    approvals: dict[str, list[ApprovalView]] = {d.id: [] for d in found}
+    if found:
+        for a in session.scalars(_APPROVALS_OF, {"ids": list(approvals)}):
+            approvals[a.decision_id].append(ApprovalView(a.user_name, a.verdict, a.at, a.note))
+    return [_view(session, d, tuple(approvals[d.id])) for d in found]
 
 
 def count_decisions(

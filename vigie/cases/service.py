@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigie.access import AccessDenied, Actor, require
@@ -357,6 +357,42 @@ def list_cases(
                 readable=readable,
                 title=case.title if readable else None,
                 org_id=case.org_id if readable else None,
+            )
+        )
+    return out
+
+
+# Built once (composing a select costs about as much as running a small one): an organisation's cases on their
+# index, each with the reader's active membership, if any (one row at most: a member is unique in a case).
+_CASES_ABOUT = (
+    select(Case.id, Case.status, Case.opened_at, Case.title, Case.org_id, CaseMember.role)
+    .outerjoin(
+        CaseMember,
+        (CaseMember.case_id == Case.id)
+        & (CaseMember.user_id == bindparam("user_id"))
+        & CaseMember.removed_at.is_(None),
+    )
+    .where(Case.org_id == bindparam("org_id"))
+    .order_by(Case.opened_at, Case.id)
+)
+
+
+def cases_about(session: Session, actor: Actor, org_id: str) -> list[CaseListing]:
+    """The cases on one organisation as `list_cases` lists them (oldest first, need-to-know applied), in one
+    query. A page about a relationship asks this on every view; listing every case to keep a few read them all."""
+    out = []
+    for case_id, status, opened_at, title, case_org, role in session.execute(
+        _CASES_ABOUT, {"user_id": actor.id, "org_id": org_id}
+    ):
+        readable = may_read(actor, Standing(member=role is not None, lead=role == "lead"))
+        out.append(
+            CaseListing(
+                id=case_id,
+                status=status,
+                opened_on=opened_at[:10],
+                readable=readable,
+                title=title if readable else None,
+                org_id=case_org if readable else None,
             )
         )
     return out

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, Select, Table, delete, func, select
+from sqlalchemy import Engine, Select, Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session, defer
 
 from vigie import __version__
@@ -633,6 +633,40 @@ def view_of(record: ClaimRecord, doc: Document) -> ClaimView:
 
 def allegations(session: Session, org_ids: Iterable[str] | None = None) -> list[Allegation]:
     return group(view_of(r, d) for r, d in claim_views(session, org_ids))
+
+
+@dataclass(frozen=True)
+class EvidenceAbout:
+    """The claims naming an organisation with their documents (by document, then position), and the
+    allegations grouped from those same claims."""
+
+    claims: list[tuple[ClaimRecord, Document]]
+    allegations: list[Allegation]
+
+
+# Built once (composing a select costs about as much as running a small one). The documents' texts are left
+# out: they are most of a document's row and a list of claims shows none; touching one raises rather than
+# loading it row by row.
+_CLAIMS_ABOUT = (
+    select(ClaimRecord, Document)
+    .join(Document, Document.id == ClaimRecord.document_id)
+    .where(
+        ClaimRecord.id.in_(
+            select(ClaimLink.claim_id).where(
+                ClaimLink.kind == "organisation", ClaimLink.entity_id == bindparam("org_id")
+            )
+        ),
+        ClaimRecord.rejected.is_(False),
+    )
+    .options(defer(Document.text, raiseload=True))
+    .order_by(ClaimRecord.document_id, ClaimRecord.start)
+)
+
+
+def evidence_about(session: Session, org_id: str) -> EvidenceAbout:
+    """What `claim_views` and `allegations` give for one organisation, from one read of its claims."""
+    claims = [(record, doc) for record, doc in session.execute(_CLAIMS_ABOUT, {"org_id": org_id})]
+    return EvidenceAbout(claims, group(view_of(r, d) for r, d in claims))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from vigie.access import Actor, require
@@ -187,6 +187,24 @@ def territory_flags(session: Session) -> Sequence[tuple[Territory, TerritoryFlag
 
 def find_subscription(session: Session, subscription_id: str) -> Subscription | None:
     return session.get(Subscription, subscription_id)
+
+
+# Built once: composing a select of three entities costs about as much as running it (0.17 ms of 0.39 ms).
+_RELATIONSHIP = (
+    select(Subscription, Organisation, Service)
+    .outerjoin(Organisation, Organisation.id == Subscription.customer_id)
+    .outerjoin(Service, Service.id == Subscription.service_id)
+    .where(Subscription.id == bindparam("subscription_id"))
+)
+
+
+def find_relationship(
+    session: Session, subscription_id: str
+) -> tuple[Subscription, Organisation | None, Service | None] | None:
+    """A subscription with its customer and its service, in one query (a page showing a relationship reads all
+    three on every view); None when there is no such subscription."""
+    row = session.execute(_RELATIONSHIP, {"subscription_id": subscription_id}).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 # ------------------------------------------------------------------------------------------ writing
