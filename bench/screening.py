@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from vigie.names.analyse import WORD, analyse  # noqa: E402
 from vigie.names.compare import MATCH  # noqa: E402
 from vigie.names.gazetteer import Body, gazetteer  # noqa: E402
-from vigie.names.screen import FLOOR, Entry, Index, Screening, prepare, score, screen  # noqa: E402
+from vigie.names.screen import FLOOR, Entry, Index, Screening, prepare, score_all, screen  # noqa: E402
 
 CONSONANTS = "bdfgklmnprstvz"
 VOWELS = "aeiou"
@@ -343,14 +343,17 @@ def _local(register: Sequence[Entry], listing: Sequence[Entry]) -> Screening:
     return out
 
 
-def best_of(runs: int, fn: Callable[[], None]) -> float:
+def best_of(runs: int, fn: Callable[[], None], timer: Callable[[], float] = time.perf_counter) -> float:
     """The fastest of a few runs: the slice has few pairs, and one run is at the mercy of the machine."""
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = timer()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(timer() - start)
     return min(times)
+
+
+RUNS = 15  # scoring runs of the slice, for each scorer and each clock
 
 
 def slice_run(data: Data, n: int, m: int) -> None:
@@ -358,9 +361,10 @@ def slice_run(data: Data, n: int, m: int) -> None:
 
     Two timings for vigie: the whole screening of the slice (analysing every name, blocking,
     pre-scoring, comparing), and its scoring alone over the candidate pairs (pre-score, and the
-    full comparison of the pairs it lets through), which is what LogicV2 is timed on: its
-    `compare` over the same pairs, given entities built beforehand. Scoring times are the best of
-    three runs for both.
+    full comparison of the pairs it lets through, each giving its Match with all its features),
+    which is what LogicV2 is timed on: its `compare` over the same pairs, given entities built
+    beforehand. Scoring times are the best of `RUNS` runs for both, on the wall clock and on this
+    process's CPU clock (which other work on the machine disturbs less).
     """
     from followthemoney import model
     from nomenklatura.matching import LogicV2, ScoringConfig
@@ -375,20 +379,30 @@ def slice_run(data: Data, n: int, m: int) -> None:
     pipeline_s = time.perf_counter() - start
     vigie_hits = {(h.subject, h.candidate) for h in result.hits}
 
-    index = Index(listing)
+    # Names analysed afresh, so that the first scoring run below works out what comparing needs of
+    # each name (its profile) on the way, as a screening does.
+    analyse.cache_clear()
+    gaz = gazetteer()
+    gaz.forget()
+    index = Index(listing, gaz)
     prepared = [prepare(e, index.gaz) for e in register]
+    # Blocking, and with it the per-name part of pre-scoring (the index's numbers of each name's
+    # keys, and their weights): not timed, for neither scorer.
     rows, cands, _ = index.candidates(prepared)
-    pairs = [(int(r), int(c)) for r, c in zip(rows, cands, strict=True)]
-    masses = [[index.weigh(s) for s in p.slots] for p in prepared]
+    queries, _ = index.queries(prepared)
+    pairs = list(zip(rows.tolist(), cands.tolist(), strict=True))
+    compared: list[Any] = []
 
     def vigie_scoring() -> None:
-        for row, position in pairs:
-            subject = prepared[row]
-            pre = max(index.prescore(s, w, position) for s, w in zip(subject.slots, masses[row], strict=True))
-            if pre >= FLOOR:
-                score(subject, index, position)
+        pre = index.prescore_pairs(queries, rows, cands)
+        keep = pre >= FLOOR
+        compared[:] = score_all(prepared, index, rows[keep].tolist(), cands[keep].tolist())
 
-    scoring_s = best_of(3, vigie_scoring)
+    start = time.perf_counter()
+    vigie_scoring()
+    first_s = time.perf_counter() - start
+    scoring_s = best_of(RUNS, vigie_scoring)
+    scoring_cpu = best_of(RUNS, vigie_scoring, time.process_time)
 
     def entity(e: Entry) -> Any:
         proxy = model.make_entity("Organization")
@@ -406,22 +420,36 @@ def slice_run(data: Data, n: int, m: int) -> None:
     def logic_scoring() -> None:
         scores[:] = [(r, c, LogicV2.compare(subjects[r], candidates[c], config).score) for r, c in pairs]
 
-    logic_s = best_of(3, logic_scoring)
+    logic_s = best_of(RUNS, logic_scoring)
+    logic_cpu = best_of(RUNS, logic_scoring, time.process_time)
     best: dict[str, list[tuple[float, str]]] = {}
     for row, position, value in scores:
         if value >= MATCH:
             best.setdefault(register[row].id, []).append((value, listing[position].id))
     logic_hits = {(s, c) for s, found in best.items() for _, c in sorted(found, reverse=True)[:5]}
-    qv, ql = quality(vigie_hits, data, listing), quality(logic_hits, data, listing)
+    # The matches of the timed scoring, kept as the screening keeps them (the best 5 a subject).
+    kept: dict[str, list[tuple[float, str]]] = {}
+    for hit in compared:
+        if hit is not None and hit.score >= MATCH:
+            kept.setdefault(hit.subject, []).append((-hit.score, hit.candidate))
+    timed_hits = {(s, c) for s, found in kept.items() for _, c in sorted(found)[:5]}
+    if timed_hits != vigie_hits:
+        print("WARNING: the timed scoring's matches differ from the whole screening's")
+    qv, ql = quality(timed_hits, data, listing), quality(logic_hits, data, listing)
     count = max(len(pairs), 1)
-    ratio = (logic_s / count) / (scoring_s / count)
+    ratio, ratio_cpu = logic_s / scoring_s, logic_cpu / scoring_cpu
     print(f"candidate pairs:         {len(pairs):,}")
     print(f"vigie, whole screening:  {pipeline_s:6.2f} s ({pipeline_s / count * 1e6:8.1f} µs a candidate pair)")
-    print(f"vigie, scoring alone:    {scoring_s:6.2f} s ({scoring_s / count * 1e6:8.1f} µs a pair), F1 {qv['f1']:.4f} "
-          f"(recall {qv['recall']:.4f}, precision {qv['precision']:.4f})")  # fmt: skip
-    print(f"LogicV2, scoring:        {logic_s:6.2f} s ({logic_s / count * 1e6:8.1f} µs a pair), F1 {ql['f1']:.4f} "
-          f"(recall {ql['recall']:.4f}, precision {ql['precision']:.4f}), threshold {MATCH}")  # fmt: skip
-    print(f"per pair, vigie scores {ratio:.0f}× faster (goal ≥ 50×: {'met' if ratio >= 50 else 'NOT met'}); "
+    print(f"vigie, scoring alone:    {scoring_s * 1e3:7.2f} ms ({scoring_s / count * 1e6:6.2f} µs a pair; CPU "
+          f"{scoring_cpu / count * 1e6:6.2f} µs), F1 {qv['f1']:.4f} (recall {qv['recall']:.4f}, precision "
+          f"{qv['precision']:.4f}); {len(compared)} pairs compared in full")  # fmt: skip
+    print(f"vigie, first run:        {first_s * 1e3:7.2f} ms ({first_s / count * 1e6:6.2f} µs a pair), making the "
+          "names' profiles on the way")  # fmt: skip
+    print(f"LogicV2, scoring:        {logic_s * 1e3:7.2f} ms ({logic_s / count * 1e6:6.2f} µs a pair; CPU "
+          f"{logic_cpu / count * 1e6:6.2f} µs), F1 {ql['f1']:.4f} (recall {ql['recall']:.4f}, precision "
+          f"{ql['precision']:.4f}), threshold {MATCH}")  # fmt: skip
+    print(f"per pair, vigie scores {ratio:.1f}× faster on the wall clock, {ratio_cpu:.1f}× on the CPU clock "
+          f"(goal ≥ 50×: {'met' if min(ratio, ratio_cpu) >= 50 else 'NOT met'}); "
           f"F1 {'at least as high as' if qv['f1'] >= ql['f1'] else 'LOWER than'} LogicV2's")  # fmt: skip
     print(f"vigie missed, by how made: {missed_in(data, vigie_hits, listing)}")
     print(f"LogicV2 missed, by how made: {missed_in(data, logic_hits, listing)}")

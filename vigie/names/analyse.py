@@ -9,12 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rigour.names import replace_org_types_compare
 from rigour.text import ascii_text
 
 from vigie.evidence.text import fold
 from vigie.names.lexicon import Lexicon, lexicon, words_of
+
+if TYPE_CHECKING:
+    from vigie.names.compare import Profile
 
 # What a token is, for weighting and explanation.
 WORD = "word"  # a distinctive word: a name, a place, a designation
@@ -52,6 +56,9 @@ class Analysed:
     countries: frozenset[str] = field(init=False, repr=False, compare=False)
     numbers: frozenset[str] = field(init=False, repr=False, compare=False)
     _signature: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # What comparison needs of the tokens (vigie/names/compare.py), made when the name is first
+    # compared: most names of a screening never are.
+    profile: Profile | None = field(init=False, default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         meaningful = tuple(t for t in self.tokens if t.role not in (STOP, LEGAL))

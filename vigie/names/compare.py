@@ -10,7 +10,6 @@ whatever else agrees. The method is written out in docs/names.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import OSA
@@ -50,7 +49,7 @@ SAME_ACRONYM = 0.95
 TYPO = 0.82
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Feature:
     """One reason: what it is, how much it counted (or the cap it set), and the words behind it."""
 
@@ -58,17 +57,33 @@ class Feature:
     value: float
     detail: str
 
+    def __init__(self, name: str, value: float, detail: str) -> None:
+        # Straight into the instance's dict: a frozen dataclass's generated __init__ goes through
+        # object.__setattr__ field by field, three times slower, and screening makes a few a pair.
+        fields = self.__dict__
+        fields["name"] = name
+        fields["value"] = value
+        fields["detail"] = detail
+
     def as_json(self) -> dict[str, Any]:
         return {"feature": self.name, "value": round(self.value, 4), "detail": self.detail}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Match:
     a: str
     b: str
     kind: str
     score: float
     features: tuple[Feature, ...]
+
+    def __init__(self, a: str, b: str, kind: str, score: float, features: tuple[Feature, ...]) -> None:
+        fields = self.__dict__  # as Feature's: one Match a pair compared
+        fields["a"] = a
+        fields["b"] = b
+        fields["kind"] = kind
+        fields["score"] = score
+        fields["features"] = features
 
     @property
     def is_match(self) -> bool:
@@ -104,15 +119,42 @@ def compare_analysed(
     which tell "Ministry of Defence" of Greece from that of Ghana in the gazetteer."""
     if a.kind != b.kind:
         raise ValueError(f"cannot compare a {a.kind} name with a {b.kind} name")
+    gaz = gaz or gazetteer()
+    if a.kind == "person":
+        return compare_known(a, b, gaz, frozenset(), frozenset())
+    return compare_known(a, b, gaz, bodies_of(a, gaz, where[0]), bodies_of(b, gaz, where[1]))
+
+
+def compare_known(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[str], body_b: frozenset[str]) -> Match:
+    """`compare_analysed` of two names of one kind whose `bodies_of` their records' countries the
+    caller knows already: screening works them out once a name, not once a pair."""
     if a.kind == "person":
         score, features = _persons(a, b)
         return Match(a.text, b.text, a.kind, score, tuple(features))
-    return _organisations(a, b, gaz or gazetteer(), where)
+    if a.acronym is None and b.acronym is None and not (body_a and body_b):
+        pa, pb = a.profile or profile(a), b.profile or profile(b)
+        if pa.distinct and pb.distinct and pa.key_set == pb.key_set:
+            # Names of the same tokens (see `_twins`) that are not two known bodies: the same
+            # numbers, the same countries, nothing for the gazetteer to add to a full match. The
+            # score and the features `_organisations` would come to, without the way there.
+            return Match(a.text, b.text, a.kind, 1.0, _twins(pa, pb))
+        if not (body_a or body_b):
+            # Neither is a known body nor an acronym: `_organisations` would come to `_direct`'s
+            # words and disagreements and go no further.
+            score, features = _profiled_words(pa, pb)
+            if (a.numbers and b.numbers) or (a.countries and b.countries):
+                score, features = _disagreements(a, b, score, features)
+            return Match(a.text, b.text, a.kind, round(score, 4), tuple(features))
+    return _organisations(a, b, gaz, body_a, body_b)
 
 
 def bodies_of(name: Analysed, gaz: Gazetteer, countries: frozenset[str] = frozenset()) -> frozenset[str]:
     """The public bodies a name may be; of the record's countries only, when those leave any."""
-    found = gaz.resolve(name)
+    return narrow(gaz.resolve(name), gaz, countries)
+
+
+def narrow(found: frozenset[str], gaz: Gazetteer, countries: frozenset[str]) -> frozenset[str]:
+    """Of several bodies, those of the countries, if any is."""
     if countries and len(found) > 1:
         narrowed = frozenset(b for b in found if gaz.bodies[b].country in countries)
         if narrowed:
@@ -123,25 +165,22 @@ def bodies_of(name: Analysed, gaz: Gazetteer, countries: frozenset[str] = frozen
 # ------------------------------------------------------------------------------------ organisations
 
 
-def _organisations(
-    a: Analysed, b: Analysed, gaz: Gazetteer, where: tuple[frozenset[str], frozenset[str]]
-) -> Match:
-    body_a, body_b = bodies_of(a, gaz, where[0]), bodies_of(b, gaz, where[1])
+def _organisations(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[str], body_b: frozenset[str]) -> Match:
     if body_a and body_b:
         shared = body_a & body_b
         # A name that could be a dozen bodies ("Department of Defence") is not, on its own, the
         # Australian one; a name that could be two ("Bundesnachrichtendienst": Germany's BND, or
         # Switzerland's NDB) is the one the other name pins down.
         if shared and min(len(body_a), len(body_b)) == 1 and max(len(body_a), len(body_b)) <= FEW_BODIES:
-            body = gaz.bodies[sorted(shared)[0]]
-            detail = f"both name {body.id} ({body.label}, {body.country}; source {body.source})"
-            return Match(a.text, b.text, a.kind, SAME_BODY, (Feature("same public body", SAME_BODY, detail),))
+            return Match(a.text, b.text, a.kind, SAME_BODY, (_same_body(gaz, min(shared)),))
         if not shared and len(body_a) == 1 and len(body_b) == 1:
             x, y = gaz.bodies[next(iter(body_a))], gaz.bodies[next(iter(body_b))]
             score, features = _direct(a, b)
             detail = f"{a.text!r} is {x.id} ({x.label}), {b.text!r} is {y.id} ({y.label})"
             return _capped(a, b, score, features, CAP_BODIES, "different public bodies", detail)
     score, features = _direct(a, b)
+    if not (body_a or body_b):
+        return Match(a.text, b.text, a.kind, round(score, 4), tuple(features))
     for known, other, body_ids in ((a, b, body_a), (b, a, body_b)):
         if known.acronym and 0 < len(body_ids) <= FEW_BODIES and not (body_a and body_b) and other.acronym is None:
             # "MPS" is London's Metropolitan Police Service (or China's Ministry of Public Security);
@@ -155,7 +194,7 @@ def _organisations(
             # other with each of that body's names.
             body = gaz.bodies[next(iter(body_ids))]
             best: tuple[float, list[Feature], str] | None = None
-            for alias in gaz.names_of(body.id):
+            for alias in gaz.analysed_names(body.id):
                 alias_score, alias_features = _direct(alias, other)
                 if best is None or alias_score > best[0]:
                     best = (alias_score, alias_features, alias.text)
@@ -176,6 +215,16 @@ def _organisations(
                 )
                 score, features = best[0], [via, *best[1]]
     return Match(a.text, b.text, a.kind, round(score, 4), tuple(features))
+
+
+def _same_body(gaz: Gazetteer, body_id: str) -> Feature:
+    """The feature of two names of one body: the same for every pair, so made once a body."""
+    found = gaz.memo.get(("same public body", body_id))
+    if found is None:
+        body = gaz.bodies[body_id]
+        detail = f"both name {body.id} ({body.label}, {body.country}; source {body.source})"
+        found = gaz.memo[("same public body", body_id)] = Feature("same public body", SAME_BODY, detail)
+    return found
 
 
 def _capped(
@@ -204,6 +253,11 @@ def _direct(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
             score, features = _words(a, b)
     else:
         score, features = _words(a, b)
+    return _disagreements(a, b, score, features)
+
+
+def _disagreements(a: Analysed, b: Analysed, score: float, features: list[Feature]) -> tuple[float, list[Feature]]:
+    """The hard disagreements, which cap the score whatever agreed: other numbers, other countries."""
     if a.numbers and b.numbers and a.numbers != b.numbers:
         cap = CAP_NUMBERS
         detail = f"{', '.join(sorted(n[4:] for n in a.numbers))} vs {', '.join(sorted(n[4:] for n in b.numbers))}"
@@ -217,7 +271,10 @@ def _direct(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
     return score, features
 
 
-@lru_cache(maxsize=65536)
+FUNCTIONS_DIFFER = Feature("functions differ", CAP_FUNCTIONS, f"caps the score at {CAP_FUNCTIONS}")
+WORDS_DIFFER = Feature("words differ", DIFFERENT_WORDS, f"multiplies the score by {DIFFERENT_WORDS}")
+
+
 def _similar(x: str, y: str) -> float:
     if x == y:
         return 1.0
@@ -227,75 +284,292 @@ def _similar(x: str, y: str) -> float:
     return ratio if ratio >= TYPO else 0.0
 
 
-def _pair(x: Token, y: Token) -> tuple[float, str]:
-    """How far token x of one name is matched by token y of the other, and what to call it."""
-    if x.key == y.key:
-        return 1.0, "same word" if x.role == WORD else f"same {x.role}"
-    if x.role == GENERIC and y.role == GENERIC:
-        if set(x.key[6:].split("|")) & set(y.key[6:].split("|")):
-            return 1.0, "same meaning"
-        return 0.0, ""
-    if x.role == LEGAL and y.role == LEGAL:
-        return 0.5, "another legal form"
-    if x.role in (WORD, INITIAL) and y.role in (WORD, INITIAL):
-        if x.role == INITIAL or y.role == INITIAL:
-            return (0.8, "initial") if x.key[0] == y.key[0] else (0.0, "")
-        similar = _similar(x.key, y.key)
-        return (similar, "spelling") if similar else (0.0, "")
-    return 0.0, ""
+class Profile:
+    """What comparing needs of a name's tokens, worked out once a name (the first time it is
+    compared, see `profile`): a screening compares each name with dozens of others, and looking a
+    token's partner up by key is cheaper than trying every token of the other name.
+
+    `same` holds, for each token, the feature it gets when the other name has the same token
+    written the same way, which is most of the time; `key_set` and `written` are its tokens'
+    keys, and keys with their spellings, as sets: two `distinct` names of the same keys match
+    token for token (see `_twins`).
+    """
+
+    __slots__ = (
+        "alone_first", "alone_second", "by_class", "by_key", "classes", "distinct", "first_legal", "key_set", "keys",
+        "reprs", "roles", "same", "surfaces", "total", "weights", "wordlike", "written",
+    )  # fmt: skip
+
+    def __init__(self, name: Analysed) -> None:
+        tokens = tuple(t for t in name.tokens if t.role != STOP)
+        self.keys = tuple(t.key for t in tokens)
+        self.roles = tuple(t.role for t in tokens)
+        self.weights = tuple(WEIGHTS[t.role] for t in tokens)
+        if not all(self.weights):
+            raise ValueError("only stop words weigh nothing")  # what the comparisons below take for granted
+        self.total = 0.0
+        for weight in self.weights:
+            self.total += weight  # summed in order, as a loop over the tokens sums them
+        self.classes = tuple(frozenset(t.key[6:].split("|")) if t.role == GENERIC else frozenset() for t in tokens)
+        self.surfaces = tuple(t.surface for t in tokens)
+        self.reprs = tuple(repr(t.surface) for t in tokens)
+        self.by_key: dict[str, int] = {}
+        self.by_class: dict[str, int] = {}
+        for i, token in enumerate(tokens):
+            self.by_key.setdefault(token.key, i)
+            for c in self.classes[i]:
+                self.by_class.setdefault(c, i)
+        self.first_legal = next((i for i, t in enumerate(tokens) if t.role == LEGAL), -1)
+        self.wordlike = tuple(
+            (i, t.key, t.role == INITIAL, len(t.key)) for i, t in enumerate(tokens) if t.role in (WORD, INITIAL)
+        )
+        self.same = tuple(
+            Feature(_same(t), w * 1.0, f"{r} ~ {r}") for t, w, r in zip(tokens, self.weights, self.reprs, strict=True)
+        )
+        # Made when first needed (see `alone`): most tokens always find their match.
+        self.alone_first: list[Feature | None] = [None] * len(tokens)
+        self.alone_second: list[Feature | None] = [None] * len(tokens)
+        # No two of its tokens could stand for each other: not the same key, not the same meaning.
+        self.distinct = (
+            bool(tokens) and len(self.by_key) == len(tokens) and sum(map(len, self.classes)) == len(self.by_class)
+        )
+        self.key_set = frozenset(self.keys)
+        self.written = frozenset(f"{t.key}\x1e{t.surface}" for t in tokens)
+
+    def alone(self, i: int, first: bool) -> Feature:
+        """The feature of token i when the other name has nothing for it."""
+        made = self.alone_first if first else self.alone_second
+        found = made[i]
+        if found is None:
+            where = "first" if first else "second"
+            found = made[i] = Feature(f"only in the {where} name", 0.0, f"{self.reprs[i]} ({self.roles[i]})")
+        return found
 
 
-def _side(
-    tokens: tuple[Token, ...], others: tuple[Token, ...], features: list[Feature], label: str
-) -> tuple[float, float, bool, set[str]]:
+def profile(name: Analysed) -> Profile:
+    """The name's profile, made the first time it is asked for and kept on the name."""
+    found = name.profile
+    if found is None:
+        found = Profile(name)
+        object.__setattr__(name, "profile", found)
+    return found
+
+
+def _same(token: Token) -> str:
+    return "same word" if token.role == WORD else f"same {token.role}"
+
+
+def _partner(a: Profile, i: int, b: Profile) -> tuple[float, int]:
+    """The best partner in b of token i of a, and how far it matches: the first of the best, as
+    trying each token of b in turn would find it (`_pair` in tests/names/reference.py), found
+    through b's indexes. The same key or the same meaning matches in full; another legal form by
+    half; a word by its spelling (`_similar`), or by its initial (persons)."""
+    key, role = a.keys[i], a.roles[i]
+    j = b.by_key.get(key, -1)
+    if role == GENERIC:
+        for c in a.classes[i]:
+            k = b.by_class.get(c, -1)
+            if k >= 0 and (j < 0 or k < j):
+                j = k
+        return (1.0, j) if j >= 0 else (0.0, -1)
+    if j >= 0:
+        return 1.0, j
+    if role == LEGAL:
+        j = b.first_legal
+        return (0.5, j) if j >= 0 else (0.0, -1)
+    if role in (WORD, INITIAL):
+        best, partner = 0.0, -1
+        initial = role == INITIAL
+        # The lengths of word `_similar` could find a typo of this one: most words are ruled
+        # out on their length alone, without working the edit distance out.
+        shortest, longest = _SPANS.get(len(key), (0, 1 << 30))
+        for k, other, other_initial, other_size in b.wordlike:
+            if initial or other_initial:
+                value = 0.8 if key[0] == other[0] else 0.0
+            elif shortest <= other_size <= longest:
+                value = _similar(key, other)
+            else:
+                continue
+            if value > best:
+                best, partner = value, k
+        return best, partner
+    return 0.0, -1
+
+
+def _spans(longest: int) -> dict[int, tuple[int, int]]:
+    """For words of each length up to `longest`, the lengths of the words `_similar` might find
+    them a typo of: at least 4 letters, and a similarity that the difference in length (a lower
+    bound of the edit distance, which is at least 1) does not already put under TYPO. An
+    interval, which the check below makes sure of."""
+    spans: dict[int, tuple[int, int]] = {}
+    for size in range(1, longest + 1):
+        fit = [
+            other
+            for other in range(1, 2 * longest + 1)  # a typo of a word is never twice as long
+            if min(size, other) >= 4 and 1.0 - max(abs(size - other), 1) / max(size, other) >= TYPO
+        ]
+        if fit:
+            if fit != list(range(fit[0], fit[-1] + 1)):
+                raise AssertionError(f"the lengths {size} may be a typo of are not an interval")
+            spans[size] = (fit[0], fit[-1])
+        else:
+            spans[size] = (1, 0)
+    return spans
+
+
+_SPANS = _spans(60)  # longer words are left to `_similar` itself
+
+
+def _how(a: Profile, i: int, b: Profile, j: int) -> str:
+    """What to call the match of token i of a with its partner j in b."""
+    if a.keys[i] == b.keys[j]:
+        return a.same[i].name
+    role = a.roles[i]
+    if role == GENERIC:
+        return "same meaning"
+    if role == LEGAL:
+        return "another legal form"
+    return "initial" if role == INITIAL or b.roles[j] == INITIAL else "spelling"
+
+
+def _side(a: Profile, b: Profile, features: list[Feature], label: str) -> tuple[float, float, bool, set[str]]:
     """Matched and total weight of one side's tokens, whether a distinctive word found its match,
-    and the roles of the tokens that found none."""
+    and the roles of the tokens that found none. The first name's tokens say what they matched
+    (or that they found nothing), the second's only what found nothing."""
     matched = total = 0.0
     distinctive = False
     unmatched: set[str] = set()
-    for token in tokens:
-        weight = WEIGHTS[token.role]
+    first = label == "a"
+    by_key, roles, weights = b.by_key, a.roles, a.weights
+    for i, key in enumerate(a.keys):
+        weight = weights[i]
         if not weight:
             continue
         total += weight
-        best, how, partner = 0.0, "", None
-        for other in others:
-            value, name = _pair(token, other)
-            if value > best:
-                best, how, partner = value, name, other
-                if value == 1.0:
-                    break
+        role = roles[i]
+        j = by_key.get(key, -1)
+        if j >= 0 and role != GENERIC:
+            # The same key, which nothing in b can beat or come before (a generic word can be
+            # matched earlier by another of the same meaning: `_partner` sees to those).
+            matched += weight
+            if role in (WORD, NUMBER):
+                distinctive = True
+            if first:
+                same = a.same[i]
+                if a.surfaces[i] == b.surfaces[j]:
+                    features.append(same)
+                else:
+                    features.append(Feature(same.name, same.value, f"{a.reprs[i]} ~ {b.reprs[j]}"))
+            continue
+        best, j = _partner(a, i, b)
         matched += weight * best
-        if best and token.role in (WORD, NUMBER):
-            distinctive = True
         if not best:
-            unmatched.add(token.role)
-        if label == "a":
-            if partner is not None:
-                features.append(Feature(how, weight * best, f"{token.surface!r} ~ {partner.surface!r}"))
+            unmatched.add(role)
+            features.append(a.alone(i, first))
+            continue
+        if role in (WORD, NUMBER):
+            distinctive = True
+        if first:
+            if best == 1.0 and key == b.keys[j] and a.surfaces[i] == b.surfaces[j]:
+                features.append(a.same[i])
             else:
-                features.append(Feature("only in the first name", 0.0, f"{token.surface!r} ({token.role})"))
-        elif partner is None:
-            features.append(Feature("only in the second name", 0.0, f"{token.surface!r} ({token.role})"))
+                features.append(Feature(_how(a, i, b, j), weight * best, f"{a.reprs[i]} ~ {b.reprs[j]}"))
     return matched, total, distinctive, unmatched
 
 
+def _twins(a: Profile, b: Profile) -> tuple[Feature, ...]:
+    """The features of two `distinct` names of the same keys: each token finds its own twin, all
+    are matched in full, and nothing is left over to cap the score. Written the same way too (most
+    often), they are the first name's own."""
+    if a.written == b.written:
+        return a.same
+    by_key, surfaces, reprs = b.by_key, b.surfaces, b.reprs
+    features = list(a.same)
+    for i, key in enumerate(a.keys):
+        j = by_key[key]
+        if surfaces[j] != a.surfaces[i]:
+            same = features[i]
+            features[i] = Feature(same.name, same.value, f"{a.reprs[i]} ~ {reprs[j]}")
+    return tuple(features)
+
+
 def _words(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
+    return _profiled_words(a.profile or profile(a), b.profile or profile(b))
+
+
+DISTINCTIVE = frozenset({WORD, NUMBER})
+
+
+def _profiled_words(pa: Profile, pb: Profile) -> tuple[float, list[Feature]]:
+    """Each token of each name looks for its best partner in the other (`_side` for one name, here
+    for both, written out: this is most of the work of a screening)."""
+    if pa.distinct and pb.distinct and pa.key_set == pb.key_set:
+        return 1.0, list(_twins(pa, pb))
     features: list[Feature] = []
-    ta = tuple(t for t in a.tokens if t.role != STOP)
-    tb = tuple(t for t in b.tokens if t.role != STOP)
-    matched_a, total_a, _, left_a = _side(ta, tb, features, "a")
-    matched_b, total_b, _, left_b = _side(tb, ta, features, "b")
-    total = total_a + total_b
+    # The first name's tokens, each with what it matched or that it found nothing.
+    matched_a = 0.0
+    left_a: set[str] = set()
+    by_key, roles, weights, surfaces = pb.by_key, pa.roles, pa.weights, pb.surfaces
+    distinct = pb.distinct
+    keys: tuple[str, ...] = pa.keys
+    if distinct and pa.written <= pb.written:
+        # Each token of a is in b, written the same way (b has words a lacks): its twin there is
+        # its partner, as in `_twins`, and the features are a's own.
+        features[:] = pa.same
+        matched_a = pa.total
+        keys = ()  # nothing left to look for
+    for i, key in enumerate(keys):
+        weight = weights[i]
+        j = by_key.get(key, -1)
+        if j >= 0 and (distinct or roles[i] != GENERIC):
+            # The same key, which nothing in b can beat or come before: a generic word could be
+            # matched before it by another of the same meaning (`_partner` sees to those), but
+            # not in a name none of whose tokens could stand for another.
+            matched_a += weight
+            same = pa.same[i]
+            if pa.surfaces[i] == surfaces[j]:
+                features.append(same)
+            else:
+                features.append(Feature(same.name, same.value, f"{pa.reprs[i]} ~ {pb.reprs[j]}"))
+            continue
+        best, j = _partner(pa, i, pb)
+        if not best:
+            left_a.add(roles[i])
+            features.append(pa.alone_first[i] or pa.alone(i, True))
+            continue
+        matched_a += weight * best
+        if best == 1.0 and key == pb.keys[j] and pa.surfaces[i] == surfaces[j]:
+            features.append(pa.same[i])
+        else:
+            features.append(Feature(_how(pa, i, pb, j), weight * best, f"{pa.reprs[i]} ~ {pb.reprs[j]}"))
+    # The second name's tokens: only what they matched counts, and what found nothing is said.
+    matched_b = 0.0
+    left_b: set[str] = set()
+    by_key, roles, weights, keys = pa.by_key, pb.roles, pb.weights, pb.keys
+    if pb.key_set <= pa.key_set:
+        matched_b = pb.total  # each has the same key in a: all matched in full, in order
+        keys = ()
+    for j, key in enumerate(keys):
+        weight = weights[j]
+        if key in by_key:  # the same key: matched in full, whichever token of a is the partner
+            matched_b += weight
+            continue
+        best, _ = _partner(pb, j, pa)
+        matched_b += weight * best
+        if not best:
+            left_b.add(roles[j])
+            features.append(pb.alone_second[j] or pb.alone(j, False))
+    total = pa.total + pb.total
     score = (matched_a + matched_b) / total if total else 0.0
-    if GENERIC in left_a and GENERIC in left_b:
-        # Each name has a word of function the other lacks: defence and interior, army and navy.
-        features.append(Feature("functions differ", CAP_FUNCTIONS, f"caps the score at {CAP_FUNCTIONS}"))
-        score = min(score, CAP_FUNCTIONS)
-    if (left_a & {WORD, NUMBER}) and (left_b & {WORD, NUMBER}):
-        # Each name has a distinctive word the other lacks: Transit and Water.
-        features.append(Feature("words differ", DIFFERENT_WORDS, f"multiplies the score by {DIFFERENT_WORDS}"))
-        score *= DIFFERENT_WORDS
+    if left_a and left_b:
+        if GENERIC in left_a and GENERIC in left_b:
+            # Each name has a word of function the other lacks: defence and interior, army and navy.
+            features.append(FUNCTIONS_DIFFER)
+            score = min(score, CAP_FUNCTIONS)
+        if not left_a.isdisjoint(DISTINCTIVE) and not left_b.isdisjoint(DISTINCTIVE):
+            # Each name has a distinctive word the other lacks: Transit and Water.
+            features.append(WORDS_DIFFER)
+            score *= DIFFERENT_WORDS
     return score, features
 
 
@@ -352,8 +626,9 @@ def _spell(letters: str, tokens: tuple[Token, ...]) -> list[tuple[Token, bool]] 
 def _persons(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
     """Order-free: "Smith, John" is "John Smith"; initials and particles count for less."""
     features: list[Feature] = []
-    matched_a, total_a, full_a, _ = _side(a.tokens, b.tokens, features, "a")
-    matched_b, total_b, full_b, _ = _side(b.tokens, a.tokens, features, "b")
+    pa, pb = profile(a), profile(b)
+    matched_a, total_a, full_a, _ = _side(pa, pb, features, "a")
+    matched_b, total_b, full_b, _ = _side(pb, pa, features, "b")
     total = total_a + total_b
     score = (matched_a + matched_b) / total if total else 0.0
     if not (full_a and full_b):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ class Body:
     source: str
     origin: str  # the file it was read from
 
-    @property
+    @cached_property
     def label(self) -> str:
         english = [n for lang, n in self.names if lang == "en"]
         return english[0] if english else self.names[0][1]
@@ -119,6 +119,9 @@ class Gazetteer:
     bodies: dict[str, Body]
     by_signature: dict[tuple[str, ...], frozenset[str]]
     by_acronym: dict[str, frozenset[str]]
+    _analysed: dict[str, tuple[Analysed, ...]] = field(default_factory=dict, repr=False, compare=False)
+    # What comparison works out once a body rather than once a pair (vigie/names/compare.py).
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def resolve(self, name: Analysed) -> frozenset[str]:
         """The bodies a name stands for: one when it is unambiguous, several when it is not."""
@@ -135,6 +138,18 @@ class Gazetteer:
 
     def names_of(self, body_id: str) -> list[Analysed]:
         return [analyse(n) for n in self.bodies[body_id].all_names()]
+
+    def forget(self) -> None:
+        """Drop what was worked out once a body, so that a benchmark times working it out again."""
+        self._analysed.clear()
+        self.memo.clear()
+
+    def analysed_names(self, body_id: str) -> tuple[Analysed, ...]:
+        """`names_of`, analysed once a body: a name that is a body is compared with all its names."""
+        found = self._analysed.get(body_id)
+        if found is None:
+            found = self._analysed[body_id] = tuple(self.names_of(body_id))
+        return found
 
 
 def build(bodies: Iterable[Body]) -> Gazetteer:

@@ -13,8 +13,9 @@ Three steps, each cheaper than the next is precise:
    counting for less) over the weight of both sides', each part weighing by its rarity among the
    candidates (so that sharing "Systems" says less than sharing "Valtoria"). Pairs under `FLOOR`
    are dropped, except those that share an acronym or a public body, which the words alone cannot
-   judge.
-3. *Comparing* what is left with `compare`, which gives the score and its explanation.
+   judge. All the pairs of a slice are pre-scored at once with numpy (`Index.prescores`).
+3. *Comparing* what is left with `compare`, which gives the score and its explanation; what the
+   comparison needs of a name (its public bodies, its profile) is worked out once a name.
 
 `screen` is pure and works on a slice of the subjects at a time, so that the same code runs here
 and on a cluster (vigie/names/cluster.py) and gives the same results.
@@ -30,8 +31,9 @@ import numpy as np
 import numpy.typing as npt
 
 from vigie.names.analyse import COUNTRY, GENERIC, LEGAL, NUMBER, STOP, WORD, Analysed, analyse
-from vigie.names.compare import CAP_COUNTRIES, MATCH, Feature, Match, bodies_of, compare_analysed
+from vigie.names.compare import CAP_COUNTRIES, MATCH, Feature, Match, compare_known, narrow
 from vigie.names.gazetteer import Gazetteer, gazetteer
+from vigie.names.keyset import KeySet
 from vigie.store.bulk import paused_gc
 
 MAX_BLOCK = 500  # a key shared by more candidates than this is too common to block on
@@ -48,6 +50,7 @@ WEIGHTS = {"w": 1.0, "n": 1.0, "g": 1.0, "a": 1.0, "i": 1.0, "b": 2.0}
 DECISIVE = frozenset("aib")
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,21 @@ class Entry:
     countries: frozenset[str] = frozenset()  # ISO codes from the register or the list, upper case
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Hit:
     subject: str
     candidate: str
     subject_name: str
     candidate_name: str
     match: Match
+
+    def __init__(self, subject: str, candidate: str, subject_name: str, candidate_name: str, match: Match) -> None:
+        fields = self.__dict__  # as Match's (vigie/names/compare.py): one Hit a pair compared
+        fields["subject"] = subject
+        fields["candidate"] = candidate
+        fields["subject_name"] = subject_name
+        fields["candidate_name"] = candidate_name
+        fields["match"] = match
 
     @property
     def score(self) -> float:
@@ -176,23 +187,61 @@ def _apart(match: Match, subject: frozenset[str], candidate: frozenset[str]) -> 
 
 @dataclass(frozen=True)
 class Prepared:
-    """An entry analysed once: its names, the slots of each, its countries."""
+    """An entry analysed once: its names, the slots of each, its countries, and the public bodies
+    each name may be given those countries (what `compare_analysed` would work out for every pair)."""
 
     entry: Entry
     names: tuple[Analysed, ...]
     slots: tuple[tuple[Slot, ...], ...]  # by name
     countries: frozenset[str]
+    bodies: tuple[frozenset[str], ...]  # by name
+    # What `score` needs of it, in one tuple: id, kind, names, bodies, countries.
+    head: tuple[str, str, tuple[Analysed, ...], tuple[frozenset[str], ...], frozenset[str]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "head", (self.entry.id, self.entry.kind, self.names, self.bodies, self.countries))
 
 
 def prepare(entry: Entry, gaz: Gazetteer) -> Prepared:
     names = tuple(analyse(n, entry.kind) for n in entry.names if n.strip())
-    bodies = [bodies_of(n, gaz, entry.countries) for n in names]
+    found = [gaz.resolve(n) for n in names]
+    bodies = [narrow(f, gaz, entry.countries) for f in found]
+    countries = countries_of(entry, names, gaz, bodies)
     return Prepared(
         entry,
         names,
         tuple(tuple(slots(n, gaz, b)) for n, b in zip(names, bodies, strict=True)),
-        countries_of(entry, names, gaz, bodies),
+        countries,
+        tuple(narrow(f, gaz, countries) for f in found),
     )
+
+
+@dataclass(frozen=True)
+class Queries:
+    """The parts of a slice's names as the index numbers their keys: what pre-scoring looks up.
+
+    Names are numbered in the order of their subjects. Name i has the parts `p_start[i]` to
+    `p_start[i] + p_count[i] - 1` (those with a key some candidate has), and part p asks for the
+    keys `key[part_first[p]:part_first[p] + part_size[p]]`: a word's own key first, then its
+    one-letter-left-out spellings; an acronym's or a public body's keys. When the candidate has
+    the first, the part counts for `part_value` (its weight, or `TYPO_SHARE` of it when the first
+    is already a spelling); when it has only another, for `part_share` (`TYPO_SHARE` of it). Both
+    are -1 for an acronym or a body, which decides alone. Worked out with blocking, once a name,
+    so that pre-scoring is arithmetic on arrays for the whole slice at once.
+    """
+
+    row: IntArray  # the subject of each name
+    mass: FloatArray  # what each name's parts weigh
+    first: IntArray  # by subject: its first name (and `first[row + 1]` the one after its last)
+    p_start: IntArray
+    p_count: IntArray
+    part_first: IntArray
+    part_size: IntArray
+    part_value: FloatArray
+    part_share: FloatArray
+    key: IntArray
 
 
 class Index:
@@ -208,12 +257,14 @@ class Index:
         prepared = [prepare(e, self.gaz) for e in self.entries]
         self.names: list[tuple[Analysed, ...]] = [p.names for p in prepared]
         self.countries: list[frozenset[str]] = [p.countries for p in prepared]
-        self.keys: list[frozenset[str]] = [
-            frozenset(k for name_slots in p.slots for slot in name_slots for k in slot.keys) for p in prepared
+        self.bodies: list[tuple[frozenset[str], ...]] = [p.bodies for p in prepared]
+        # What `score` needs of a candidate, in one place.
+        self.compared: list[tuple[str, str, tuple[Analysed, ...], tuple[frozenset[str], ...], frozenset[str]]] = [
+            p.head for p in prepared
         ]
         members: dict[str, list[int]] = {}
-        for position, entry_keys in enumerate(self.keys):
-            for key in entry_keys:
+        for position, p in enumerate(prepared):
+            for key in {k for name_slots in p.slots for slot in name_slots for k in slot.keys}:
                 members.setdefault(key, []).append(position)
         ordered = sorted(members)
         self.key_ids = {key: i for i, key in enumerate(ordered)}
@@ -221,77 +272,165 @@ class Index:
         self.block_start = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes, out=self.block_start[1:])
         self.block_members = np.array([position for k in ordered for position in members[k]], dtype=np.int64)
-        self.rarity = np.log((len(self.entries) + 1.0) / np.maximum(sizes, 1))
+        # Which entry has which key, as the set of key number × entries + position.
+        self.has = KeySet(
+            np.repeat(np.arange(len(ordered), dtype=np.int64), sizes) * len(self.entries) + self.block_members
+        )
+        rarity = np.log((len(self.entries) + 1.0) / np.maximum(sizes, 1))
+        self.rarities: list[float] = rarity.tolist()  # looked up one by one: numpy's scalars are slow
+        self.sizes: list[int] = sizes.tolist()
         self.rarest = float(np.log(len(self.entries) + 1.0))  # the rarity of a key no candidate has
         # The lightest of an entry's names, which the pre-score of any of them cannot be lower than.
-        self.mass = [min((self.weigh(s) for s in p.slots), default=0.0) for p in prepared]
+        self.mass = np.array([min((self.weigh(s) for s in p.slots), default=0.0) for p in prepared], dtype=np.float64)
 
     def weight(self, slot: Slot) -> float:
         i = self.key_ids.get(slot.main)
-        return WEIGHTS[slot.sort] * (self.rarest if i is None else float(self.rarity[i]))
+        return WEIGHTS[slot.sort] * (self.rarest if i is None else self.rarities[i])
 
     def weigh(self, name_slots: Sequence[Slot]) -> float:
         """What a name's parts weigh; acronyms, initials and bodies decide alone and weigh nothing."""
         return sum(self.weight(s) for s in name_slots if s.sort not in DECISIVE)
 
-    def block_size(self, key_id: int) -> int:
-        return int(self.block_start[key_id + 1] - self.block_start[key_id])
-
-    def _lookups(self, name_slots: Sequence[Slot], mass: float) -> list[int]:
+    def _lookups(
+        self, name_slots: Sequence[Slot], weights: Sequence[float], ids: Sequence[list[int]], mass: float
+    ) -> list[int]:
         """The blocks a name looks in: its decisive parts', and its heaviest parts' until what is left
         could not bring a candidate sharing only those parts to FLOOR (see REACH). A block too
-        large says little and is skipped, unless it is all there is."""
+        large says little and is skipped, unless it is all there is. `ids`: the index's numbers of
+        each part's keys (`probes` for a decisive part), those it has."""
         found: list[int] = []
         left = mass
-        for weight, slot in sorted(((self.weight(s), s) for s in name_slots), key=lambda ws: -ws[0]):
+        for weight, slot, slot_ids in sorted(zip(weights, name_slots, ids, strict=True), key=lambda ws: -ws[0]):
             if slot.sort in DECISIVE:
-                found += [self.key_ids[k] for k in probes(slot) if k in self.key_ids]
+                found += slot_ids
             elif left >= REACH * mass:
                 left -= weight
-                found += [self.key_ids[k] for k in slot.keys if k in self.key_ids]
-        usable = [k for k in found if self.block_size(k) <= MAX_BLOCK]
+                found += slot_ids
+        usable = [k for k in found if self.sizes[k] <= MAX_BLOCK]
         if not usable and found:
-            usable = [min(found, key=lambda k: (self.block_size(k), k))]
+            usable = [min(found, key=lambda k: (self.sizes[k], k))]
         return usable
 
-    def prescore(self, name_slots: Sequence[Slot], mass: float, position: int) -> float:
-        """Twice the weight of the parts a name shares with a candidate over the weight of both
-        (1 if an acronym or a public body is shared): all its parts, not only those it was found by.
-        Words that only one side has count against the pair, as they do in `compare`."""
-        keys = self.keys[position]
-        shared = 0.0
-        for slot in name_slots:
-            if slot.sort in DECISIVE:
-                if any(k in keys for k in probes(slot)):
-                    return 1.0
-            elif slot.main in keys:
-                shared += self.weight(slot)
-            elif any(k in keys for k in slot.keys[1:]):
-                shared += TYPO_SHARE * self.weight(slot)
-        return min(2.0 * shared / max(mass + self.mass[position], 1e-9), 1.0)
+    def queries(self, subjects: Sequence[Prepared]) -> tuple[Queries, list[list[int]]]:
+        """The slice's names as `Queries`, and the blocks each name looks in."""
+        rows: list[int] = []
+        masses: list[float] = []
+        first: list[int] = []
+        p_count: list[int] = []
+        part_first: list[int] = []
+        part_size: list[int] = []
+        part_value: list[float] = []
+        part_share: list[float] = []
+        keys: list[int] = []
+        lookups: list[list[int]] = []
+        ids = self.key_ids
+        for row, subject in enumerate(subjects):
+            first.append(len(rows))
+            for name_slots in subject.slots:
+                weights = [self.weight(s) for s in name_slots]
+                # Summed as `weigh` sums them, to the last bit: pre-scores are compared with FLOOR.
+                mass = sum(w for s, w in zip(name_slots, weights, strict=True) if s.sort not in DECISIVE)
+                before = len(part_first)
+                slot_ids: list[list[int]] = []
+                for slot, weight in zip(name_slots, weights, strict=True):
+                    decisive = slot.sort in DECISIVE
+                    found = [ids[k] for k in (probes(slot) if decisive else slot.keys) if k in ids]
+                    slot_ids.append(found)
+                    if not found:
+                        continue  # no candidate has any of its keys: it adds nothing to any pair
+                    share = -1.0 if decisive else TYPO_SHARE * weight
+                    part_first.append(len(keys))
+                    part_size.append(len(found))
+                    part_value.append(weight if not decisive and slot.main in ids else share)
+                    part_share.append(share)
+                    keys += found
+                rows.append(row)
+                masses.append(mass)
+                p_count.append(len(part_first) - before)
+                lookups.append(self._lookups(name_slots, weights, slot_ids, mass))
+        first.append(len(rows))
+        counts = np.array(p_count, dtype=np.int64)
+        queries = Queries(
+            row=np.array(rows, dtype=np.int64),
+            mass=np.array(masses, dtype=np.float64),
+            first=np.array(first, dtype=np.int64),
+            p_start=np.cumsum(counts) - counts,
+            p_count=counts,
+            part_first=np.array(part_first, dtype=np.int64),
+            part_size=np.array(part_size, dtype=np.int64),
+            part_value=np.array(part_value, dtype=np.float64),
+            part_share=np.array(part_share, dtype=np.float64),
+            key=np.array(keys, dtype=np.int64),
+        )
+        return queries, lookups
 
-    def candidates(self, subjects: Sequence[Prepared]) -> tuple[IntArray, IntArray, npt.NDArray[np.float64]]:
+    def prescores(self, q: Queries, names: IntArray, positions: IntArray) -> FloatArray:
+        """The pre-score of each (name, candidate) pair: twice the weight of the parts the name shares
+        with the candidate over the weight of both (1 if an acronym or a public body is shared), all
+        its parts, not only those it was found by; a part met only through a one-letter-left-out
+        spelling counts `TYPO_SHARE` of its weight. Words that only one side has count against the
+        pair, as they do in `compare`.
+
+        All pairs at once, in two rounds: each part's first key (a word's own), then the other keys
+        of the parts whose first the candidate lacks, looked up in the set of the index's (key,
+        candidate) codes. What the parts share is summed pair by pair, in the name's order, as a
+        loop over the parts would sum it, to the last bit.
+        """
+        pairs = len(names)
+        if not pairs:
+            return np.zeros(0, dtype=np.float64)
+        n = len(self.entries)
+        counts = q.p_count[names]
+        ends = np.cumsum(counts)
+        part = np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(q.p_start[names] - (ends - counts), counts)
+        pair_of = np.repeat(np.arange(pairs, dtype=np.int64), counts)
+        where = positions[pair_of]
+        first = q.part_first[part]
+        found = self.has.contains(q.key[first] * n + where)
+        value = np.where(found, q.part_value[part], 0.0)
+        size = q.part_size[part]
+        again = np.flatnonzero(~found & (size > 1))
+        if len(again):
+            rest = size[again] - 1
+            rest_ends = np.cumsum(rest)
+            at = np.arange(int(rest_ends[-1]), dtype=np.int64) + np.repeat(first[again] + 1 - (rest_ends - rest), rest)
+            hit = self.has.contains(q.key[at] * n + np.repeat(where[again], rest))
+            of = np.repeat(np.arange(len(again), dtype=np.int64), rest)
+            met = again[np.bincount(of[hit], minlength=len(again)) > 0]
+            value[met] = q.part_share[part[met]]
+            found[met] = True
+        # (What a decisive part adds is wrong, and of no matter: the pre-score is 1 when one is found.)
+        shared = np.bincount(pair_of, weights=value, minlength=pairs)
+        pre = np.minimum(2.0 * shared / np.maximum(q.mass[names] + self.mass[positions], 1e-9), 1.0)
+        pre[pair_of[found & (q.part_share[part] < 0)]] = 1.0
+        return pre
+
+    def prescore_pairs(self, q: Queries, rows: IntArray, positions: IntArray) -> FloatArray:
+        """The pre-score of each (subject, candidate) pair: that of the subject's name that shares most."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.float64)
+        counts = q.first[rows + 1] - q.first[rows]
+        if (counts == 1).all():  # one name a subject, the usual case
+            return self.prescores(q, q.first[rows], positions)
+        names = np.repeat(q.first[rows], counts) + np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(counts) - counts, counts
+        )
+        pre = self.prescores(q, names, np.repeat(positions, counts))
+        best = np.full(len(rows), -1.0)
+        np.maximum.at(best, np.repeat(np.arange(len(rows), dtype=np.int64), counts), pre)
+        return best
+
+    def candidates(self, subjects: Sequence[Prepared]) -> tuple[IntArray, IntArray, FloatArray]:
         """Every (subject, candidate) pair of the slice found by blocking, with its pre-score.
 
         Returned as three arrays (subject position in the slice, candidate position, pre-score),
         ordered by subject then candidate; the pre-score is that of the subject's name that shares
-        most with the candidate. The blocks are expanded with numpy, over the whole slice at once.
+        most with the candidate, of the names that found it. The blocks are expanded with numpy,
+        over the whole slice at once.
         """
-        name_slots: list[Sequence[Slot]] = []
-        name_rows: list[int] = []
-        masses: list[float] = []
-        lookup_names: list[int] = []
-        lookup_keys: list[int] = []
-        for row, subject in enumerate(subjects):
-            for slots_of_name in subject.slots:
-                number = len(name_slots)
-                mass = self.weigh(slots_of_name)
-                name_slots.append(slots_of_name)
-                name_rows.append(row)
-                masses.append(mass)
-                keys = self._lookups(slots_of_name, mass)
-                lookup_names += [number] * len(keys)
-                lookup_keys += keys
+        q, lookups = self.queries(subjects)
+        lookup_names = [number for number, keys in enumerate(lookups) for _ in keys]
+        lookup_keys = [k for keys in lookups for k in keys]
         empty = np.zeros(0, dtype=np.int64)
         if not lookup_keys:
             return empty, empty, np.zeros(0)
@@ -302,34 +441,49 @@ class Index:
         offsets = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         cands = self.block_members[np.repeat(starts, lengths) + offsets]
         pairs = np.unique(np.repeat(np.array(lookup_names, dtype=np.int64), lengths) * n + cands)
-        best: dict[tuple[int, int], float] = {}
-        for name, position in zip((pairs // n).tolist(), (pairs % n).tolist(), strict=True):
-            pre = self.prescore(name_slots[name], masses[name], position)
-            pair = (name_rows[name], position)
-            if pre > best.get(pair, -1.0):
-                best[pair] = pre
-        ordered = sorted(best)
-        rows = np.array([r for r, _ in ordered], dtype=np.int64)
-        positions = np.array([c for _, c in ordered], dtype=np.int64)
-        return rows, positions, np.array([best[p] for p in ordered], dtype=np.float64)
+        names, positions = pairs // n, pairs % n
+        pre = self.prescores(q, names, positions)
+        by_row, inverse = np.unique(q.row[names] * n + positions, return_inverse=True)
+        best = np.full(len(by_row), -1.0)
+        np.maximum.at(best, inverse, pre)
+        return by_row // n, by_row % n, best
 
 
 def score(subject: Prepared, index: Index, position: int) -> Hit | None:
     """A subject against one candidate, in full: the best pair of their names, with the entries'
     countries applied. None when the two cannot be the same (another kind, the same entry)."""
-    candidate = index.entries[position]
-    if candidate.kind != subject.entry.kind or candidate.id == subject.entry.id:
-        return None
-    best: tuple[Match, str, str] | None = None
-    for name in subject.names:
-        for other in index.names[position]:
-            match = compare_analysed(name, other, index.gaz, (subject.countries, index.countries[position]))
-            if best is None or match.score > best[0].score:
-                best = (match, name.text, other.text)
-    if best is None:
-        return None
-    match = _apart(best[0], subject.countries, index.countries[position])
-    return Hit(subject.entry.id, candidate.id, best[1], best[2], match)
+    return score_all([subject], index, [0], [position])[0]
+
+
+def score_all(
+    subjects: Sequence[Prepared], index: Index, rows: Sequence[int], positions: Sequence[int]
+) -> list[Hit | None]:
+    """`score` of each pair (the subject at `rows[i]`, the candidate at `positions[i]`), in one loop."""
+    out: list[Hit | None] = []
+    gaz, compared = index.gaz, index.compared
+    for row, position in zip(rows, positions, strict=True):
+        subject_id, kind, names, bodies, countries = subjects[row].head
+        candidate_id, other_kind, others, other_bodies, where = compared[position]
+        if kind != other_kind or candidate_id == subject_id:
+            out.append(None)
+        elif len(names) == 1 and len(others) == 1:  # the usual case, without the loops
+            name, other = names[0], others[0]
+            match = compare_known(name, other, gaz, bodies[0], other_bodies[0])
+            if countries and where and match.score > CAP_COUNTRIES and countries.isdisjoint(where):
+                match = _apart(match, countries, where)
+            out.append(Hit(subject_id, candidate_id, name.text, other.text, match))
+        else:
+            best: tuple[Match, str, str] | None = None
+            for name, name_bodies in zip(names, bodies, strict=True):
+                for other, bodies_of_other in zip(others, other_bodies, strict=True):
+                    match = compare_known(name, other, gaz, name_bodies, bodies_of_other)
+                    if best is None or match.score > best[0].score:
+                        best = (match, name.text, other.text)
+            if best is None:
+                out.append(None)
+            else:
+                out.append(Hit(subject_id, candidate_id, best[1], best[2], _apart(best[0], countries, where)))
+    return out
 
 
 def screen(subjects: Sequence[Entry], index: Index, threshold: float = MATCH, limit: int = 5) -> Screening:
@@ -352,8 +506,8 @@ def _screen(subjects: Sequence[Entry], index: Index, threshold: float, limit: in
             continue
         order = np.lexsort((cands[lo:hi], -pre[lo:hi]))[:MAX_COMPARED]
         found: list[Hit] = []
-        for position in sorted(int(c) for c in cands[lo:hi][order]):
-            hit = score(subject, index, position)
+        positions = sorted(cands[lo:hi][order].tolist())
+        for position, hit in zip(positions, score_all([subject], index, [0] * len(positions), positions), strict=True):
             if hit is None:
                 continue
             result.compared += 1
