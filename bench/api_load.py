@@ -190,7 +190,7 @@ def free_port() -> int:
 
 
 def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
-    """The application `vigie serve` runs, from its factory so that uvicorn can fork workers."""
+    """`vigie serve --workers N`: one process per worker, each with its own socket on the port (SO_REUSEPORT)."""
     env = {
         **os.environ,
         "VIGIE_DATABASE_URL": url,
@@ -198,8 +198,8 @@ def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Pop
         "VIGIE_WEB_SECRET": secrets.token_urlsafe(32),
     }
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "vigie.web.app:create_app", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--proxy-headers", "--log-level", "warning", "--no-access-log",
+        sys.executable, "-m", "vigie.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--no-access-log",
     ]  # fmt: skip
     with log.open("wb") as out:
         return subprocess.Popen(
@@ -449,8 +449,8 @@ def main() -> None:
         shown = make_url(url).render_as_string(hide_password=True)
         print(
             f"\nAPI load: {args.subscriptions:,} subscriptions in {shown}\n"
-            f"server: uvicorn on 127.0.0.1 (vigie.web.app:create_app, as `vigie serve`), {args.workers} worker "
-            f"process(es), no access log; machine: {os.cpu_count()} cores, shared by the server, PostgreSQL, the "
+            f"server: `vigie serve --workers {args.workers}` on 127.0.0.1 (uvicorn, one socket per worker), "
+            f"no access log; machine: {os.cpu_count()} cores, shared by the server, PostgreSQL, the "
             f"client and anything else running\n"
             f"client: {args.clients} concurrent keep-alive connections from one asyncio process with a minimal "
             f"HTTP/1.1 client (no HTTP library in the timed path), each sending its next request as soon as the "
@@ -476,7 +476,7 @@ def main() -> None:
             "CPU ms a request: user and system time of the uvicorn processes, of the PostgreSQL backends serving "
             "them, and of this client, over the requests answered; cores: all three together, in CPU seconds a "
             f"second, the share of the machine they had.\ngoal p99 < {GOAL_MS:g} ms at {args.clients} "
-            f"clients: {'met' if all(results) else 'NOT met'} on {sum(results)} of {len(results)} endpoints"
+            f"clients: {'met' if all(results) else 'NOT met'} (met on {sum(results)} of {len(results)} endpoints)"
         )
     finally:
         stop_server(server)
