@@ -15,12 +15,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from vigie.access import AccessDenied, Actor, authenticate_token
+from vigie.access import AccessDenied, Actor, authenticate_token, units
 from vigie.access.crypto import KeyMissing, Sealer, SealError, load_sealer
-from vigie.audit.trail import AuditTrail
 from vigie.cases.files import FileStore
 from vigie.settings import Settings, load_settings
-from vigie.store.engine import make_engine, session_scope
+from vigie.store.engine import make_engine
 from vigie.store.migrate import current_revision, head_revision
 
 console = Console()
@@ -89,17 +88,10 @@ def acting(engine: Engine) -> Iterator[tuple[Session, Actor]]:
     refusal (AccessDenied) does too, and is then recorded in the audit log in a transaction of its
     own — who tried which command and why it was refused — since the work itself was rolled back.
     """
-    actor: Actor | None = None
     try:
-        with session_scope(engine) as session:
-            actor = acting_actor(session)
-            yield session, actor
+        with units.acting(engine, acting_actor, {"command": _command_path()}) as pair:
+            yield pair
     except AccessDenied as exc:
-        if actor is not None:
-            with session_scope(engine) as session:
-                AuditTrail(session, actor.name).record(
-                    "refuse", "access", actor.name, None, {"command": _command_path(), "reason": str(exc)}
-                )
         fail(str(exc))
     except (ValueError, LookupError, KeyMissing, SealError, OSError) as exc:
         fail(str(exc))

@@ -1,45 +1,27 @@
-"""One unit of work per request, acting as the authenticated user: the web twin of the CLI's `acting`.
-
-Authentication happens inside the transaction, then the route calls the service functions, which
-check roles and case membership themselves. A refusal (AccessDenied) rolls the work back and is then
-recorded in the audit log in a transaction of its own — who tried what and why it was refused —
-exactly as the command line does, so a probe through the API leaves the same trace as one through
-the CLI.
-"""
+"""The web's side of a unit of work: who a request acts as (a token or a signed-in session), and the
+request itself as what a refusal records (`vigie.access.units.acting` does the rest, as for the CLI)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from vigie.access import AccessDenied, Actor, authenticate_token
+from vigie.access import AccessDenied, Actor, authenticate_token, units
 from vigie.access.service import actor_by_id
-from vigie.audit.trail import AuditTrail
-from vigie.store.engine import session_scope
 
 
 class Unauthenticated(Exception):
     """No credentials, or credentials that name nobody: 401 for the API, the login page for a browser."""
 
 
-@contextmanager
-def acting(engine: Engine, authenticate: Callable[[Session], Actor], what: str) -> Iterator[tuple[Session, Actor]]:
-    actor: Actor | None = None
-    try:
-        with session_scope(engine) as session:
-            actor = authenticate(session)
-            yield session, actor
-    except AccessDenied as exc:
-        if actor is None:
-            raise
-        with session_scope(engine) as session:
-            AuditTrail(session, actor.name).record(
-                "refuse", "access", actor.name, None, {"request": what, "reason": str(exc)}
-            )
-        raise
+def acting(
+    engine: Engine, authenticate: Callable[[Session], Actor], what: str
+) -> AbstractContextManager[tuple[Session, Actor]]:
+    """`vigie.access.units.acting`, a refusal recorded with the request it refused (`GET /api/v1/cases/…`)."""
+    return units.acting(engine, authenticate, {"request": what})
 
 
 def by_token(token: str | None) -> Callable[[Session], Actor]:

@@ -115,11 +115,10 @@ def _case_context(request: Request, session: Session, actor: Actor, case_id: str
     allegations: list[str] = []
     documents: list[tuple[str, str]] = []
     if view.org_id:
-        allegations = sorted(
-            {cases.allegation_key(a.org_id, a.service, a.harm) for a in evidence.allegations(session, [view.org_id])}
-        )
+        about = evidence.evidence_about(session, view.org_id)
+        allegations = sorted({cases.allegation_key(a.org_id, a.service, a.harm) for a in about.allegations})
         seen: dict[str, str] = {}
-        for _claim, doc in evidence.claim_views(session, [view.org_id]):
+        for _claim, doc in about.claims:
             seen.setdefault(doc.id, doc.title or doc.id)
         documents = sorted(seen.items(), key=lambda pair: pair[1])
     if view.origin == "allegation" and view.origin_ref and view.origin_ref not in allegations:
