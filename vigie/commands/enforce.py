@@ -22,16 +22,13 @@ from vigie.commands.common import acting_actor, console, err_console, fail, open
 from vigie.enforce import service
 from vigie.enforce.connectors import ConnectorError, make_connector
 from vigie.enforce.orders import ACTIONS, STATES, utc_now
-from vigie.enforce.service import EnforceError, OrderView
+from vigie.enforce.service import DECIDERS, OPERATORS, EnforceError, OrderView
 from vigie.store.engine import session_scope
 
 enforce_app = typer.Typer(
     help="Orders that carry out decisions on the control plane: issued, delivered, acknowledged.",
     no_args_is_help=True,
 )
-
-DECIDERS = ("approver", "admin")
-OPERATORS = ("admin",)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
