@@ -22,14 +22,24 @@ class CsrfFailed(Exception):
     """A form came without the token of the session it claims to belong to."""
 
 
+_STATE = "vigie_session"  # where a request keeps its verified session data
+
+
 class Sessions:
     def __init__(self, settings: WebSettings) -> None:
         self._serializer = URLSafeTimedSerializer(settings.secret_key, salt="vigie.web.session")
         self.max_age = int(settings.session_hours * 3600)
 
     def read(self, request: Request) -> dict[str, str]:
-        """The session's data, or an empty one when the cookie is absent, forged or expired."""
-        raw = request.cookies.get(SESSION_COOKIE)
+        """The session's data, or an empty one when the cookie is absent, forged or expired: a copy the caller
+        may change. The cookie is verified once a request (a page reads it to sign in and again to render)."""
+        cached: dict[str, str] | None = getattr(request.state, _STATE, None)
+        if cached is None:
+            cached = self._verified(request.cookies.get(SESSION_COOKIE))
+            setattr(request.state, _STATE, cached)
+        return dict(cached)
+
+    def _verified(self, raw: str | None) -> dict[str, str]:
         if not raw:
             return {}
         try:
@@ -41,6 +51,7 @@ class Sessions:
         return {str(k): str(v) for k, v in data.items()}
 
     def write(self, request: Request, response: Response, data: dict[str, str]) -> None:
+        setattr(request.state, _STATE, dict(data))
         response.set_cookie(
             SESSION_COOKIE,
             self._serializer.dumps(data),
