@@ -236,6 +236,9 @@ def test_findings_supersede_and_closing_a_case_stops_additions(client: TestClien
 
 def test_case_lists_are_paged_in_the_database(client: TestClient, demo_on: Served) -> None:
     headers = demo_on.bearer(demo_on.investigator.name)
+    # Two cases of its own, so the test pages through more than one whatever ran before it.
+    for title in ("Paging, first", "Paging, second"):
+        opened(client, demo_on, {"title": title})
     whole = client.get("/api/v1/cases", params={"limit": 500}, headers=headers).json()
     assert whole["total"] == len(whole["items"]) >= 2
     pages = [
