@@ -10,7 +10,7 @@ flags have no FtM schema and are exchanged as CSV or JSON only.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +39,20 @@ def _kw(field: str, value: str) -> str:
     return f"{PREFIX}{field}={value}"
 
 
-def _entity(schema: str, entity_id: str, props: dict[str, list[str]]) -> dict[str, Any]:
-    clean = {k: v for k, v in props.items() if v}
+def entity(schema: str, entity_id: str, props: Mapping[str, Iterable[str | None]]) -> dict[str, Any]:
+    """A validated entity as plain data, its values cleaned by FtM and sorted, so exports are stable."""
     proxy = model.make_entity(schema)
     proxy.id = entity_id
-    for prop, values in clean.items():
+    for prop, values in props.items():
         for value in values:
-            proxy.add(prop, value)
+            if value:
+                proxy.add(prop, value)
     data: dict[str, Any] = proxy.to_dict()
-    data["properties"] = {k: sorted(v) for k, v in sorted(data["properties"].items())}
-    return {"id": data["id"], "schema": data["schema"], "properties": data["properties"]}
+    return {
+        "id": data["id"],
+        "schema": data["schema"],
+        "properties": {k: sorted(v) for k, v in sorted(data["properties"].items())},
+    }
 
 
 def export_ftm(session: Session) -> Iterator[dict[str, Any]]:
@@ -72,12 +76,12 @@ def export_ftm(session: Session) -> Iterator[dict[str, Any]]:
                 props.setdefault(prop, []).append(value)
             else:
                 props.setdefault("idNumber", []).append(f"{scheme}={value}")
-        yield _entity(_schema_for(org["kind"]), org["id"], props)
+        yield entity(_schema_for(org["kind"]), org["id"], props)
     for svc in iter_states(session, SPECS["services"]):
         keywords = [_kw("provider", svc["provider"])] + [_kw("capability", c) for c in svc["capabilities"]]
         if svc["fictional"]:
             keywords.append(FICTIONAL)
-        yield _entity(
+        yield entity(
             "Asset",
             svc["id"],
             {
@@ -95,7 +99,7 @@ def export_ftm(session: Session) -> Iterator[dict[str, Any]]:
         keywords += [_kw("territory", t) for t in sub["use_territories"]]
         if sub["fictional"]:
             keywords.append(FICTIONAL)
-        yield _entity(
+        yield entity(
             "Contract",
             sub["id"],
             {

@@ -23,13 +23,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigie.evidence.tables import ClaimLink, ClaimRecord, Document, MentionRecord
+from vigie.register.ftm import entity, export_ftm
 from vigie.register.tables import Organisation, Subscription, Territory
 from vigie.report.disclosure import PublicEvidence, may_name
 
@@ -39,24 +40,6 @@ PREFIX = "vigie:"
 PUBLIC_CONTRACT_KEYWORDS = ("vigie:service=", "vigie:territory=", "vigie:fictional")
 PUBLIC_CONTRACT_DROP = frozenset({"amount", "currency", "description", "notes"})
 PUBLIC_ORG_DROP = frozenset({"description"})  # free text an analyst may have written; the source stays
-
-
-def entity(schema: str, entity_id: str, props: Mapping[str, Iterable[str | None]]) -> dict[str, Any]:
-    """A validated entity as plain data, its values cleaned by FtM and sorted, so exports are stable."""
-    from followthemoney import model
-
-    proxy = model.make_entity(schema)
-    proxy.id = entity_id
-    for prop, values in props.items():
-        for value in values:
-            if value:
-                proxy.add(prop, value)
-    data: dict[str, Any] = proxy.to_dict()
-    return {
-        "id": data["id"],
-        "schema": data["schema"],
-        "properties": {k: sorted(v) for k, v in sorted(data["properties"].items())},
-    }
 
 
 def jsonl(entities: Iterable[dict[str, Any]]) -> str:
@@ -97,8 +80,6 @@ def register_entities(session: Session, org_ids: set[str], sub_ids: set[str], pu
     `public` drops what the public report withholds (see the module's docstring); a reference to an
     organisation that is not exported (a parent, an end user) is dropped rather than left dangling.
     """
-    from vigie.register.ftm import export_ftm
-
     kept_orgs: list[dict[str, Any]] = []
     assets: dict[str, dict[str, Any]] = {}
     contracts: list[dict[str, Any]] = []
