@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import REPO
 from tests.web.test_pages import csrf_of
@@ -83,3 +84,37 @@ def test_two_workers_serve_one_port_and_honour_each_others_sessions(tmp_path: Pa
     assert server.returncode == 0
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_connections_accepted_by_a_worker_socket_send_small_writes_at_once(loop: str) -> None:
+    """The connections a worker accepts get TCP_NODELAY from the event loop, on asyncio's and on uvloop's (which
+    uvicorn picks when installed), as uvicorn's own sockets do: without it every small response written in two
+    parts waited for the client's delayed acknowledgement (40 ms)."""
+    import asyncio
+
+    from vigie.commands.web import worker_socket
+
+    async def nodelay_of_accepted() -> int:
+        sock = worker_socket("127.0.0.1", 0)
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                conn = transport.get_extra_info("socket")
+                accepted.set_result(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+        port = sock.getsockname()[1]
+        async with server:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            value = await asyncio.wait_for(accepted, 10)
+            writer.close()
+        return value
+
+    if loop == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        assert uvloop.run(nodelay_of_accepted()) != 0
+    else:
+        assert asyncio.run(nodelay_of_accepted()) != 0
