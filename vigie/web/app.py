@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -26,7 +29,17 @@ STATIC = Path(__file__).with_name("static")
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or load_web_settings()
+    threads = settings.threads
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The thread pool the synchronous routes run on belongs to the server's event loop, so it is sized
+        # once that loop runs (WebSettings.threads says why it is small).
+        to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="vigie",
         version=__version__,
         description="Heightened human-rights due diligence for cloud and AI providers: the register, evidence, "

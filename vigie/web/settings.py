@@ -23,6 +23,11 @@ SESSION_COOKIE = "vigie_session"
 # a new PostgreSQL connection (bench/api_load.py). A server with W workers holds at most W × 30.
 DB_POOL_SIZE = 20
 DB_POOL_OVERFLOW = 10
+# Requests each worker process runs at once (the rest wait their turn, first come first served). Every route
+# is synchronous, so each runs on a thread and they share one interpreter lock: 40 at once (anyio's default)
+# made a worker switch between half-finished requests, and at 20 clients some waited 5 to 10 times as long as
+# the median; 4 keeps the database busy while one thread waits for it (bench/api_load.py, docs/performance.md).
+DEFAULT_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class WebSettings:
     # between workers; without it a random key is made per process, so every restart signs everyone out.
     secret_key: str = field(repr=False, default_factory=lambda: secrets.token_urlsafe(32))
     session_hours: float = 8.0
+    threads: int = DEFAULT_THREADS
 
     @property
     def database_url(self) -> str:
@@ -39,7 +45,8 @@ class WebSettings:
 
 
 def load_web_settings(base: Settings | None = None) -> WebSettings:
-    """`VIGIE_WEB_SECRET` and `VIGIE_WEB_SESSION_HOURS` over the defaults; errors name the variable."""
+    """`VIGIE_WEB_SECRET`, `VIGIE_WEB_SESSION_HOURS` and `VIGIE_WEB_THREADS` over the defaults; errors name the
+    variable."""
     base = base or load_settings()
     secret = os.environ.get("VIGIE_WEB_SECRET") or secrets.token_urlsafe(32)
     if len(secret) < 16:
@@ -51,4 +58,7 @@ def load_web_settings(base: Settings | None = None) -> WebSettings:
         hours = -1.0
     if not hours > 0:
         raise ValueError(f"VIGIE_WEB_SESSION_HOURS: a positive number of hours, got {hours_text!r}")
-    return WebSettings(base=base, secret_key=secret, session_hours=hours)
+    threads_text = os.environ.get("VIGIE_WEB_THREADS", str(DEFAULT_THREADS))
+    if not threads_text.strip().isdigit() or not 1 <= int(threads_text) <= 256:
+        raise ValueError(f"VIGIE_WEB_THREADS: a whole number of requests from 1 to 256, got {threads_text!r}")
+    return WebSettings(base=base, secret_key=secret, session_hours=hours, threads=int(threads_text))

@@ -85,7 +85,11 @@ def _refuse_nul(request: Request) -> None:
         raise RequestValidationError(problems)
 
 
-def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
+# `caller` and `paging` only read the request, so they are coroutines: FastAPI runs a plain function dependency
+# on the thread pool, a hop there and back for each, before the route's own turn on it.
+async def caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Caller:
     _refuse_nul(request)
     token = credentials.credentials if credentials is not None else None
     return Caller(
@@ -99,7 +103,7 @@ class Paging:
     offset: int
 
 
-def paging(
+async def paging(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"At most {MAX_LIMIT}")] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Paging:
