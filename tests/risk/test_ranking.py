@@ -75,23 +75,30 @@ def test_pages_join_up_into_the_whole_list_in_priority_order_ties_by_subscriptio
             expected = wanted(everything, **filters)
             pages: list[str] = []
             for offset in range(0, len(expected) + size, size):
-                page = service.current_assessments(session, size, offset=offset, bodies=False, **filters)
+                listing = service.listed_assessments(session, size, offset=offset, **filters)
+                page = listing.rows
+                assert listing.total == len(expected), filters  # on the rows, or past the end on its own
                 assert len(page) == min(size, max(0, len(expected) - offset)), filters
                 pages += [r.subscription_id for r in page]
+                records = service.current_assessments(session, size, offset=offset, **filters)
+                assert [r.subscription_id for r in records] == [r.subscription_id for r in page], filters
             assert pages == expected, filters
             assert service.count_current(session, **filters) == len(expected), filters
         assert [r.subscription_id for r in service.current_assessments(session, None)] == wanted(everything)
 
 
-def test_a_list_without_bodies_refuses_to_read_one_row_by_row(engine: Engine, tmp_path: Path) -> None:
+def test_a_listed_assessment_is_its_record_without_the_explanation(engine: Engine, tmp_path: Path) -> None:
     ranking.build(engine, tmp_path)
     ranking.assess(engine, ranking.FIRST)
     with session_scope(engine) as session:
-        light = service.current_assessments(session, 3, bodies=False)
-        assert [r.version for r in light] == [1, 1, 1]
-        with pytest.raises(Exception, match="body"):
-            _ = light[0].body
+        listed = service.listed_assessments(session, 3).rows
         full = service.current_assessments(session, 3)
+        columns = [c.name for c in service.LISTED]
+        assert "body" not in columns and "subscription_id" in columns and "priority" in columns
+        assert [{c: row._mapping[c] for c in columns} for row in listed] == [
+            {c: getattr(r, c) for c in columns} for r in full
+        ]
+        assert not hasattr(listed[0], "body")
         assert full[0].body["subscription_id"] == full[0].subscription_id
 
 

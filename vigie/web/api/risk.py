@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from vigie.risk import service
@@ -15,7 +16,8 @@ from vigie.web.api.models import AssessmentExplained, AssessmentOut
 router = APIRouter(prefix="/risk", tags=["risk"])
 
 
-def assessment_out(r: AssessmentRecord) -> AssessmentOut:
+def assessment_out(r: AssessmentRecord | Row[Any]) -> AssessmentOut:
+    """A record, or a row of `service.listed_assessments`, which has the same names."""
     return AssessmentOut(
         subscription=r.subscription_id, organisation=r.org_id, service=r.service_id, version=r.version,
         priority=r.priority, band=r.band, action=r.action, severity=r.severity, likelihood=r.likelihood,
@@ -38,11 +40,8 @@ def list_assessments(
     the whole list, and `total` comes from the counts kept as assessments change.
     """
     with caller.unit() as (session, _actor):
-        records = service.current_assessments(
-            session, paging.limit, band, org, heightened, offset=paging.offset, bodies=False
-        )
-        total = service.count_current(session, band, org, heightened)
-        return page_of([assessment_out(r) for r in records], paging, total)
+        listing = service.listed_assessments(session, paging.limit, band, org, heightened, offset=paging.offset)
+        return page_of([assessment_out(r) for r in listing.rows], paging, listing.total)
 
 
 def current_of(session: Session, subscription_id: str) -> AssessmentRecord:
