@@ -10,16 +10,17 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from vigie.register.errors import ImportFailed, InputError
 from vigie.register.specs import SPECS, EntitySpec, spec_for_file_stem
 
 
-@dataclass(frozen=True)
-class RawRow:
+class RawRow(NamedTuple):
+    """One row as a file gives it. A named tuple rather than a frozen dataclass: as immutable, and made in a
+    third of the time, which counts at a million rows."""
+
     spec: EntitySpec
     file: str
     row: int
@@ -115,18 +116,24 @@ def _read_csv(path: Path, spec: EntitySpec, delimiter: str) -> Iterator[RawRow]:
         if errors:
             raise ImportFailed(errors)
         given = frozenset(header)
+        width = len(header)
+        strip = str.strip
         try:
             for index, cells in enumerate(reader, start=1):
-                line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) != len(header):
-                    errors.append(
-                        InputError(file, index, None, f"has {len(cells)} cells, the header has {len(header)}", line)
-                    )
-                    continue
-                data = {column: cell for column, cell in zip(header, cells, strict=True) if cell.strip()}
-                rows.append(RawRow(spec, file, index, line, data, given))
+                if len(cells) == width and cells and all(map(strip, cells)):
+                    data = dict(zip(header, cells, strict=True))  # the usual row: every cell filled
+                else:
+                    if not any(map(strip, cells)):
+                        continue
+                    if len(cells) != width:
+                        errors.append(
+                            InputError(
+                                file, index, None, f"has {len(cells)} cells, the header has {width}", reader.line_num
+                            )
+                        )
+                        continue
+                    data = {column: cell for column, cell in zip(header, cells, strict=True) if strip(cell)}
+                rows.append(RawRow(spec, file, index, reader.line_num, data, given))
         except (UnicodeDecodeError, csv.Error) as exc:
             errors.append(InputError(file, None, None, f"not a readable UTF-8 CSV file: {exc}", reader.line_num))
     if errors:
