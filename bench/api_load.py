@@ -1,7 +1,7 @@
 """Latency of the API and of the relationship page, with 1,000,000 subscriptions in PostgreSQL, at 20 clients.
 
     .venv/bin/python bench/api_load.py [--subscriptions 1000000] [--clients 20] [--seconds 15] [--workers 2]
-                                       [--database-url URL] [--rebuild]
+                                       [--threads N] [--database-url URL] [--rebuild]
 
 The database (default `vigie_bench` on the local PostgreSQL, created if missing) holds the register of
 bench/reassess.py — N subscriptions over N/20 organisations, 2% of them security-sector bodies in
@@ -189,10 +189,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
-    """`vigie serve --workers N`: one process per worker, each with its own socket on the port (SO_REUSEPORT)."""
+def start_server(url: str, port: int, workers: int, log: Path, threads: int | None = None) -> subprocess.Popen[bytes]:
+    """`vigie serve --workers N`: one process per worker, each with its own socket on the port (SO_REUSEPORT),
+    each running at most `threads` requests at once (VIGIE_WEB_THREADS; None: the setting as it is)."""
     env = {
         **os.environ,
+        **({"VIGIE_WEB_THREADS": str(threads)} if threads is not None else {}),
         "VIGIE_DATABASE_URL": url,
         # One signing key for every worker, so a session cookie from one is valid in the others.
         "VIGIE_WEB_SECRET": secrets.token_urlsafe(32),
@@ -411,6 +413,9 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="uvicorn worker processes (default: one per core)"
     )
+    parser.add_argument(
+        "--threads", type=int, help="requests each worker runs at once (VIGIE_WEB_THREADS; default: the setting's)"
+    )
     parser.add_argument("--database-url", default=DEFAULT_URL, help=f"a PostgreSQL database (default {DEFAULT_URL})")
     parser.add_argument("--rebuild", action="store_true", help="drop the database and build it again")
     parser.add_argument("--only", help="only the endpoints whose label contains this text (e.g. 'risk list')")
@@ -426,7 +431,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = folder / "uvicorn.log"
-    server = start_server(url, port, args.workers, log)
+    server = start_server(url, port, args.workers, log, args.threads)
     try:
         wait_ready(server, base, log)
         cookie = f"Cookie: {sign_in(base)}"
@@ -450,6 +455,7 @@ def main() -> None:
         print(
             f"\nAPI load: {args.subscriptions:,} subscriptions in {shown}\n"
             f"server: `vigie serve --workers {args.workers}` on 127.0.0.1 (uvicorn, one socket per worker), "
+            f"VIGIE_WEB_THREADS={args.threads or os.environ.get('VIGIE_WEB_THREADS', 'unset (the default)')}, "
             f"no access log; machine: {os.cpu_count()} cores, shared by the server, PostgreSQL, the "
             f"client and anything else running\n"
             f"client: {args.clients} concurrent keep-alive connections from one asyncio process with a minimal "
