@@ -7,7 +7,6 @@ lock on the single head row, which keeps the hash chain linear when several proc
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -16,7 +15,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from vigie.audit.chain import GENESIS, NONE, SEPARATOR, encode_canonical
+from vigie.audit.chain import GENESIS, canonical_json, entry_hash
 from vigie.audit.tables import AuditEntry, AuditHead
 from vigie.store.bulk import insert_rows
 
@@ -91,21 +90,12 @@ class AuditTrail:
         at = now_iso()
         rows: list[tuple[Any, ...]] = []
         actor, context = self.actor, self.context
-        # `entry_hash` spelled out for the loop (an import chains a million entries): the same text hashed,
-        # which tests/audit/test_chain.py checks against `entry_hash`.
-        sep = SEPARATOR
-        head = f"{sep}{at}{sep}{actor}{sep}"
-        tail = f"{sep}{NONE if context is None else context}{sep}"
-        sha256 = hashlib.sha256
         for change in changes:
             seq += 1
-            before = None if change.before is None else encode_canonical(change.before)
-            after = None if change.after is None else encode_canonical(change.after)
+            before = canonical_json(change.before)
+            after = canonical_json(change.after)
             action, entity_type, entity_id = change.action, change.entity_type, change.entity_id
-            digest = sha256(
-                f"{seq}{head}{action}{sep}{entity_type}{sep}{entity_id}{sep}{NONE if before is None else before}"
-                f"{sep}{NONE if after is None else after}{tail}{last}".encode()
-            ).hexdigest()
+            digest = entry_hash(seq, at, actor, action, entity_type, entity_id, before, after, context, last)
             rows.append((seq, at, actor, action, entity_type, entity_id, before, after, context, last, digest))
             last = digest
         self.session.info[_INFO_KEY] = (self.session.get_transaction(), seq, last)
