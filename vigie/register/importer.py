@@ -227,7 +227,7 @@ def _check_references(
     in_input = {name: set(map(_ID_OF, recs)) for name, recs in records.items() if name in targets}
     for name, recs in records.items():
         spec = SPECS[name]
-        states = list(map(_STATE_OF, recs))
+        states = list(map(_STATE_OF, recs)) if spec.refs else []
         for column, target in spec.refs.items():
             wanted = _referenced(list(map(dict.get, states, repeat(column))))
             unresolved = wanted - in_input.get(target, set())
