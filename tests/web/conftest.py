@@ -59,7 +59,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     ctx.engine.dispose()
     app = app_for(f"sqlite:///{database}")
     yield Served(app, ctx.story, folder)
-    app.state.engine.dispose()
+    app.state.engines.dispose()
 
 
 def keyed_app_for(url: str, companions: Companions) -> FastAPI:
@@ -89,7 +89,7 @@ def demo_on(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         try:
             yield Served(app, ctx.story, folder)
         finally:
-            app.state.engine.dispose()
+            app.state.engines.dispose()
 
 
 @dataclass

@@ -198,4 +198,4 @@ def test_the_api_runs_on_each_backend(engine: Engine) -> None:
             assert empty == {"items": [], "total": 0, "limit": 50, "offset": 0}
             assert client.get("/api/v1/audit", headers=headers).json()["total"] == 2
     finally:
-        app.state.engine.dispose()
+        app.state.engines.dispose()

@@ -15,7 +15,7 @@ def test_every_route_is_in_the_guide() -> None:
     try:
         paths = app.openapi()["paths"]
     finally:
-        app.state.engine.dispose()
+        app.state.engines.dispose()
     missing = [
         f"{method.upper()} {path}"
         for path, methods in paths.items()

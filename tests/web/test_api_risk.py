@@ -29,7 +29,7 @@ def client(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple[
         token = issue_token(session, actor_of(get_user(session, "root")), "root").token
     app = app_for(database_url)
     yield TestClient(app), {"Authorization": f"Bearer {token}"}
-    app.state.engine.dispose()
+    app.state.engines.dispose()
 
 
 def expected(engine: Engine, **filters: Any) -> list[dict[str, Any]]:

@@ -58,7 +58,7 @@ def base_url(unworked_demo: Unworked, control_plane: Receiver) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-    app.state.engine.dispose()
+    app.state.engines.dispose()
 
 
 def test_from_the_top_risk_to_an_acknowledged_suspension(

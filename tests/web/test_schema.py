@@ -38,7 +38,7 @@ def operations() -> list[tuple[str, str]]:
     try:
         return sorted((method.upper(), path) for path, methods in app.openapi()["paths"].items() for method in methods)
     finally:
-        app.state.engine.dispose()
+        app.state.engines.dispose()
 
 
 OPERATIONS = operations()

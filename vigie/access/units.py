@@ -21,12 +21,16 @@ from vigie.store.engine import session_scope
 
 @contextmanager
 def acting(
-    engine: Engine, authenticate: Callable[[Session], Actor], attempt: dict[str, str]
+    engine: Engine, authenticate: Callable[[Session], Actor], attempt: dict[str, str], reader: Engine | None = None
 ) -> Iterator[tuple[Session, Actor]]:
-    """`attempt` says what was tried, as the refusal's audit entry records it (e.g. {"command": "vigie case show"})."""
+    """`attempt` says what was tried, as the refusal's audit entry records it (e.g. {"command": "vigie case show"}).
+
+    With `reader` (a read-only engine, `make_engine(readonly=True)`) the work runs on it; a refusal is still
+    recorded through `engine`.
+    """
     actor: Actor | None = None
     try:
-        with session_scope(engine) as session:
+        with session_scope(reader or engine) as session:
             actor = authenticate(session)
             yield session, actor
     except AccessDenied as exc:

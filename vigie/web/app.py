@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from vigie import __version__
-from vigie.store.engine import is_sqlite, make_engine
 from vigie.web import errors
 from vigie.web.api import audit, cases, decisions, evidence, me, orders, register, risk, use_requests, users
 from vigie.web.pages import audit as audit_pages
@@ -23,6 +22,7 @@ from vigie.web.pages import register as register_pages
 from vigie.web.pages import requests as request_pages
 from vigie.web.sessions import Sessions
 from vigie.web.settings import DB_POOL_OVERFLOW, DB_POOL_SIZE, WebSettings, load_web_settings
+from vigie.web.units import Engines
 
 STATIC = Path(__file__).with_name("static")
 
@@ -49,8 +49,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    pool = {} if is_sqlite(settings.database_url) else {"pool_size": DB_POOL_SIZE, "max_overflow": DB_POOL_OVERFLOW}
-    app.state.engine = make_engine(settings.database_url, **pool)
+    app.state.engines = Engines.open(settings.database_url, DB_POOL_SIZE, DB_POOL_OVERFLOW)
+    app.state.engine = app.state.engines.writer
     app.state.sessions = Sessions(settings)
     errors.install(app)
     for router in (me.router, register.router, evidence.router, risk.router, cases.router, use_requests.router,

@@ -76,7 +76,7 @@ def open_case(caller: CallerDep, body: CaseOpen) -> CaseRecordOut:
 def show_case(caller: CallerDep, case_id: str) -> CaseOut:
     """A case's members, evidence items, findings and decisions: for its members and auditors (403 otherwise,
     saying that the case exists). Reading it is recorded in the audit log."""
-    with caller.unit() as (session, actor):
+    with caller.unit(records_reading=True) as (session, actor):
         keys = caller.sealer(required=False)
         try:
             view = service.show_case(session, actor, case_id, keys)
@@ -177,7 +177,7 @@ def _in_case(session: Session, actor: Actor, case_id: str, item_id: str) -> Evid
 def open_item(caller: CallerDep, case_id: str, item_id: str) -> ItemOpenedOut:
     """Open an evidence item (members and auditors): a document's text, or an interview record decrypted with
     the server's key; a file's bytes are at `.../download`. Recorded in the item's chain of custody."""
-    with caller.unit() as (session, actor):
+    with caller.unit(records_reading=True) as (session, actor):
         keys = caller.sealer(required=False)
         if _in_case(session, actor, case_id, item_id).kind == "file":
             # Its bytes only leave through the download, which custody records as an export.
@@ -203,7 +203,7 @@ def open_item(caller: CallerDep, case_id: str, item_id: str) -> ItemOpenedOut:
 )
 def download_item(caller: CallerDep, case_id: str, item_id: str) -> Response:
     """Take an evidence item out of vigie, decrypted (members and auditors); custody records it as an export."""
-    with caller.unit() as (session, actor):
+    with caller.unit(records_reading=True) as (session, actor):
         keys = caller.sealer(required=False)
         _in_case(session, actor, case_id, item_id)
         content = service.export_item(session, actor, item_id, f"API download by {actor.name}", keys, caller.files())

@@ -24,23 +24,30 @@ from vigie.risk.policy import Policy, load_policy
 from vigie.settings import Settings
 from vigie.web.api.models import ErrorOut
 from vigie.web.settings import DEFAULT_LIMIT, MAX_LIMIT
-from vigie.web.units import acting, by_token
+from vigie.web.units import Engines, acting, by_token
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `vgt_<id>_<secret>` (`vigie user token`)")
 
 
 @dataclass(frozen=True)
 class Caller:
-    """The request's engine, bearer token and settings; `unit()` opens a transaction acting as its user."""
+    """The request's engines, bearer token and settings; `unit()` opens a transaction acting as its user."""
 
-    engine: Engine
+    engines: Engines
     token: str | None
-    what: str
+    method: str
+    path: str
     settings: Settings
 
+    @property
+    def engine(self) -> Engine:
+        """The engine that may write, for the routes that run several units of work themselves (an import)."""
+        return self.engines.writer
+
     @contextmanager
-    def unit(self) -> Iterator[tuple[Session, Actor]]:
-        with acting(self.engine, by_token(self.token), self.what) as pair:
+    def unit(self, records_reading: bool = False) -> Iterator[tuple[Session, Actor]]:
+        """Read-only for a GET, unless the audit log records the reading (`vigie.web.units.acting`)."""
+        with acting(self.engines, by_token(self.token), self.method, self.path, records_reading) as pair:
             yield pair
 
     def sealer(self, required: bool = True) -> Sealer | None:
@@ -92,9 +99,8 @@ async def caller(
 ) -> Caller:
     _refuse_nul(request)
     token = credentials.credentials if credentials is not None else None
-    return Caller(
-        request.app.state.engine, token, f"{request.method} {request.url.path}", request.app.state.settings.base
-    )
+    state = request.app.state
+    return Caller(state.engines, token, request.method, request.url.path, state.settings.base)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def add_request(caller: CallerDep, body: RequestIn) -> RequestOut:
 @router.get("/{request_id}", response_model=RequestOut)
 def get_request(caller: CallerDep, request_id: str) -> RequestOut:
     """One request with its triage and decision; who asked, for analysts, investigators, approvers and auditors."""
-    with caller.unit() as (session, actor):
+    with caller.unit(records_reading=True) as (session, actor):  # who asked, when revealed, is audited
         return _revealed(caller, session, actor, req.get_request(session, request_id))
 
 

@@ -163,7 +163,7 @@ def _stub_context(session: Session, actor: Actor, case_id: str) -> dict[str, Any
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: str) -> Response:
     try:
-        with signed_in(request) as (session, actor):
+        with signed_in(request, records_reading=True) as (session, actor):
             return render(request, "case.html", _case_context(request, session, actor, case_id), actor)
     except AccessDenied as exc:  # recorded in the audit log by `acting`, as a refused `vigie case show` is
         with signed_in(request) as (session, actor):
@@ -301,7 +301,7 @@ async def close(request: Request, case_id: str) -> Response:
 @router.get("/cases/{case_id}/items/{item_id}", response_class=HTMLResponse)
 def item_page(request: Request, case_id: str, item_id: str) -> Response:
     """An item's chain of custody; an interview's record, opened with the key (and the opening recorded)."""
-    with signed_in(request) as (session, actor):
+    with signed_in(request, records_reading=True) as (session, actor):
         item, events = cases.custody_history(session, actor, item_id)
         row = session.get(EvidenceItem, item_id)
         if row is None or row.case_id != case_id:

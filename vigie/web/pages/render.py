@@ -27,6 +27,9 @@ from vigie.web.sessions import Sessions, check_csrf, new_csrf
 from vigie.web.units import acting, by_user_id
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+# The templates ship with vigie and change only with it, so a rendered page does not look at each template
+# file's date to see whether to compile it again (a stat of each file a page extends or includes, every page).
+templates.env.auto_reload = False
 NOTICE_LIMIT = 400  # characters: the notice rides in the cookie, which browsers cap at 4 kB
 
 
@@ -37,11 +40,12 @@ def sessions(request: Request) -> Sessions:
 
 
 @contextmanager
-def signed_in(request: Request) -> Iterator[tuple[Session, Actor]]:
-    """A transaction acting as the session's user; Unauthenticated (→ the login page) without one."""
+def signed_in(request: Request, records_reading: bool = False) -> Iterator[tuple[Session, Actor]]:
+    """A transaction acting as the session's user, read-only for a GET unless the audit log records the reading
+    (`vigie.web.units.acting`); Unauthenticated (→ the login page) without a signed-in user."""
     data = sessions(request).read(request)
-    what = f"{request.method} {request.url.path}"
-    with acting(request.app.state.engine, by_user_id(data.get("uid")), what) as pair:
+    user = by_user_id(data.get("uid"))
+    with acting(request.app.state.engines, user, request.method, request.url.path, records_reading) as pair:
         yield pair
 
 
