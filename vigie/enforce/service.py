@@ -20,10 +20,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, or_, select
+from sqlalchemy import Engine, Integer, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigie.access import Actor, require
@@ -764,17 +765,35 @@ def get_order(session: Session, order_id: str) -> OrderView:
     return _view(order, list(attempts))
 
 
-def _orders_query(state: str | None, subscription_id: str | None, decision_id: str | None) -> Select[Order]:
+def _given(state: str | None, subscription_id: str | None, decision_id: str | None) -> dict[str, str]:
+    """The filters given, by column name (EnforceError for a state that does not exist)."""
     if state is not None and state not in rules.STATES:
         raise EnforceError(f"state: {state!r} is not one of {', '.join(rules.STATES)}")
-    query = select(Order)
-    if state is not None:
-        query = query.where(Order.state == state)
-    if subscription_id is not None:
-        query = query.where(Order.subscription_id == subscription_id)
-    if decision_id is not None:
-        query = query.where(Order.decision_id == decision_id)
+    filters = {"state": state, "subscription_id": subscription_id, "decision_id": decision_id}
+    return {name: value for name, value in filters.items() if value is not None}
+
+
+# The selects of the order listings, one per combination of filters, built once with their values bound when
+# they run: a relationship page lists its orders on every view, and composing the select cost about as much
+# as running it.
+@lru_cache(maxsize=16)
+def _filtered(filters: tuple[str, ...]) -> Select[Order]:
+    return select(Order).where(*(getattr(Order, name) == bindparam(name) for name in filters))
+
+
+@lru_cache(maxsize=32)
+def _page(filters: tuple[str, ...], limited: bool, offset: bool) -> Select[Order]:
+    query = _filtered(filters).order_by(Order.issued_at.desc(), Order.id)
+    if offset:
+        query = query.offset(bindparam("offset", type_=Integer))
+    if limited:
+        query = query.limit(bindparam("limit", type_=Integer))
     return query
+
+
+@lru_cache(maxsize=16)
+def _count(filters: tuple[str, ...]) -> Select[int]:
+    return select(func.count()).select_from(_filtered(filters).subquery())
 
 
 def list_orders(
@@ -787,20 +806,17 @@ def list_orders(
     offset: int = 0,
 ) -> list[OrderView]:
     """Orders, newest first, optionally only one state, subscription or decision; a page with limit and offset."""
-    query = _orders_query(state, subscription_id, decision_id).order_by(Order.issued_at.desc(), Order.id)
-    if offset:
-        query = query.offset(offset)
-    if limit:
-        query = query.limit(limit)
-    return [_view(o) for o in session.scalars(query)]
+    given = _given(state, subscription_id, decision_id)
+    query = _page(tuple(given), bool(limit), bool(offset))
+    return [_view(o) for o in session.scalars(query, {**given, "limit": limit, "offset": offset})]
 
 
 def count_orders(
     session: Session, *, state: str | None = None, subscription_id: str | None = None, decision_id: str | None = None
 ) -> int:
     """How many orders `list_orders` lists in all, with the same filters."""
-    query = _orders_query(state, subscription_id, decision_id).subquery()
-    return int(session.scalar(select(func.count()).select_from(query)) or 0)
+    given = _given(state, subscription_id, decision_id)
+    return int(session.scalar(_count(tuple(given)), given) or 0)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Select, Table, func, select, update
+from sqlalchemy import Integer, Row, Select, Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -223,14 +224,50 @@ def _row(
 DEEP_OFFSET = 2_000
 
 
-def _filtered(query: _Query, band: str | None, org: str | None, heightened: bool | None) -> _Query:
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters and paging a risk listing has. Its select is built once per shape, with the values bound
+    when it runs: composing the select and its cache key cost about as much as running it (the risk list is
+    the API's busiest page, bench/api_load.py)."""
+
+    band: bool = False
+    org: bool = False
+    heightened: bool = False
+    limited: bool = False
+    offset: bool = False
+    deep: bool = False  # past DEEP_OFFSET: the page is chosen on the ranking index first
+
+
+def _shaped(
+    limit: int | None = None,
+    band: str | None = None,
+    org: str | None = None,
+    heightened: bool | None = None,
+    offset: int = 0,
+) -> tuple[_Shape, dict[str, Any]]:
+    values = {"band": band, "org": org, "heightened": heightened, "limit": limit or None, "offset": offset or None}
+    given = {name: value for name, value in values.items() if value is not None}
+    shape = _Shape(band="band" in given, org="org" in given, heightened="heightened" in given,
+                   limited="limit" in given, offset="offset" in given, deep=offset > DEEP_OFFSET)  # fmt: skip
+    return shape, given
+
+
+def _filtered(query: _Query, shape: _Shape) -> _Query:
     query = query.where(AssessmentRecord.current.is_(True))
-    if band:
-        query = query.where(AssessmentRecord.band == band)
-    if org:
-        query = query.where(AssessmentRecord.org_id == org)
-    if heightened is not None:
-        query = query.where(AssessmentRecord.heightened.is_(heightened))
+    if shape.band:
+        query = query.where(AssessmentRecord.band == bindparam("band"))
+    if shape.org:
+        query = query.where(AssessmentRecord.org_id == bindparam("org"))
+    if shape.heightened:
+        query = query.where(AssessmentRecord.heightened == bindparam("heightened"))
+    return query
+
+
+def _paged(query: _Query, shape: _Shape) -> _Query:
+    if shape.offset:
+        query = query.offset(bindparam("offset", type_=Integer))
+    if shape.limited:
+        query = query.limit(bindparam("limit", type_=Integer))
     return query
 
 
@@ -238,9 +275,7 @@ def _filtered(query: _Query, band: str | None, org: str | None, heightened: bool
 LISTED = tuple(c for c in cast(Table, AssessmentRecord.__table__).c if c.name != "body")
 
 
-def _ranked_page(
-    what: Sequence[Any], limit: int | None, band: str | None, org: str | None, heightened: bool | None, offset: int
-) -> Select[Any]:
+def _ranked_page(what: Sequence[Any], shape: _Shape) -> Select[Any]:
     """A page of the current assessments, highest priority first, ties by subscription id: the order of
     `vigie risk list`.
 
@@ -250,17 +285,27 @@ def _ranked_page(
     the top the plain query is cheaper (the join costs 0.4 ms of Python).
     """
     rank = (AssessmentRecord.priority.desc(), AssessmentRecord.subscription_id)
-    if offset <= DEEP_OFFSET:
-        query = _filtered(select(*what), band, org, heightened).order_by(*rank)
-        return query.offset(offset or None).limit(limit or None)
-    keys = _filtered(select(AssessmentRecord.subscription_id, AssessmentRecord.priority), band, org, heightened)
-    page = keys.order_by(*rank).offset(offset).limit(limit or None).subquery("page")
+    if not shape.deep:
+        return _paged(_filtered(select(*what), shape).order_by(*rank), shape)
+    keys = _filtered(select(AssessmentRecord.subscription_id, AssessmentRecord.priority), shape)
+    page = _paged(keys.order_by(*rank), shape).subquery("page")
     return (
         select(*what)
         .join(page, AssessmentRecord.subscription_id == page.c.subscription_id)
         .where(AssessmentRecord.current.is_(True))
         .order_by(page.c.priority.desc(), page.c.subscription_id)
     )
+
+
+@lru_cache(maxsize=128)
+def _records_page(shape: _Shape) -> Select[Any]:
+    return _ranked_page((AssessmentRecord,), shape)
+
+
+@lru_cache(maxsize=128)
+def _listed_page(shape: _Shape) -> Select[Any]:
+    total = _count_query(shape).scalar_subquery().label("listing_total")
+    return _ranked_page((*LISTED, total), shape)
 
 
 def current_assessments(
@@ -272,7 +317,8 @@ def current_assessments(
     offset: int = 0,
 ) -> list[AssessmentRecord]:
     """Current assessments with their explanations, a page of them in the order of `vigie risk list`."""
-    return list(session.scalars(_ranked_page((AssessmentRecord,), limit, band, org, heightened, offset)))
+    shape, values = _shaped(limit, band, org, heightened, offset)
+    return list(session.scalars(_records_page(shape), values))
 
 
 @dataclass(frozen=True)
@@ -297,8 +343,8 @@ def listed_assessments(
     Plain rows rather than records: loading fifty records and keeping each one's explanation unread cost twice
     as much CPU, and the risk list is the API's busiest page (bench/api_load.py).
     """
-    total = _count_query(band, org, heightened).scalar_subquery().label("listing_total")
-    rows = session.execute(_ranked_page((*LISTED, total), limit, band, org, heightened, offset)).all()
+    shape, values = _shaped(limit, band, org, heightened, offset)
+    rows = session.execute(_listed_page(shape), values).all()
     if rows:
         return Listing(rows, int(rows[0].listing_total))
     return Listing(rows, count_current(session, band, org, heightened))
@@ -308,29 +354,33 @@ def count_current(
     session: Session, band: str | None = None, org: str | None = None, heightened: bool | None = None
 ) -> int:
     """How many current assessments `current_assessments` would list without a limit."""
-    return int(session.scalar(_count_query(band, org, heightened)) or 0)
+    shape, values = _shaped(band=band, org=org, heightened=heightened)
+    return int(session.scalar(_count_query(shape), values) or 0)
 
 
-def _count_query(band: str | None, org: str | None, heightened: bool | None) -> Select[Any]:
+@lru_cache(maxsize=32)
+def _count_query(shape: _Shape) -> Select[Any]:
     """An organisation's are counted on its index (a few thousand rows at most); the others are summed
     from the tallies `store_assessments` keeps, instead of counting up to a million rows."""
-    if org:
-        return _filtered(select(func.count()).select_from(AssessmentRecord), band, org, heightened)
+    if shape.org:
+        return _filtered(select(func.count()).select_from(AssessmentRecord), shape)
     tally = select(func.coalesce(func.sum(AssessmentTally.count), 0))
-    if band:
-        tally = tally.where(AssessmentTally.band == band)
-    if heightened is not None:
-        tally = tally.where(AssessmentTally.heightened.is_(heightened))
+    if shape.band:
+        tally = tally.where(AssessmentTally.band == bindparam("band"))
+    if shape.heightened:
+        tally = tally.where(AssessmentTally.heightened == bindparam("heightened"))
     return tally
+
+
+# Built once, like the register's `_RELATIONSHIP`: every relationship page and explained assessment runs it.
+_CURRENT = select(AssessmentRecord).where(
+    AssessmentRecord.subscription_id == bindparam("subscription_id"), AssessmentRecord.current.is_(True)
+)
 
 
 def current_assessment(session: Session, subscription_id: str) -> AssessmentRecord | None:
     """The current version of one relationship's assessment, with its explanation: one indexed row."""
-    return session.scalars(
-        select(AssessmentRecord).where(
-            AssessmentRecord.subscription_id == subscription_id, AssessmentRecord.current.is_(True)
-        )
-    ).first()
+    return session.scalars(_CURRENT, {"subscription_id": subscription_id}).first()
 
 
 def history(session: Session, subscription_id: str) -> list[AssessmentRecord]:
