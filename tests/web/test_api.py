@@ -179,6 +179,8 @@ def test_unknown_ids_are_404_and_the_audit_chain_verifies(client: TestClient, se
 def test_the_openapi_document_lists_the_routes(client: TestClient) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/cases", "/api/v1/decisions/{decision_id}/approve", "/api/v1/risk/assessments"} <= set(paths)
+    pages = [path for path in paths if not path.startswith("/api/v1/")]
+    assert not pages, f"pages are not part of the API document: {pages}"
 
 
 def test_the_api_runs_on_each_backend(engine: Engine) -> None:

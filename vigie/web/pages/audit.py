@@ -22,7 +22,7 @@ from vigie.audit.tables import AuditEntry
 from vigie.audit.verify import Verification, verify
 from vigie.web.pages.render import render, signed_in
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not part of the API document
 
 PAGE = 100
 VERIFY_AT_ONCE = 200_000  # entries: beyond this the chain is verified on request, not on every visit

@@ -10,7 +10,7 @@ from vigie.store.engine import session_scope
 from vigie.web.pages.render import form_checked, render, sessions
 from vigie.web.sessions import new_csrf
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not part of the API document
 
 
 def safe_next(target: str | None) -> str:

@@ -37,7 +37,7 @@ from vigie.web.pages.render import (
 )
 from vigie.web.pages.resources import file_store, required_sealer, sealer
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not part of the API document
 
 # The largest file a browser may upload: the whole file is sealed in memory. Larger evidence is added
 # with `vigie case add-evidence --file`, which takes up to vigie.cases.service.MAX_FILE.

@@ -20,7 +20,7 @@ from vigie.risk.service import current_assessments
 from vigie.risk.tables import AssessmentRecord
 from vigie.web.pages.render import render, signed_in
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not part of the API document
 
 SEVERITY_BANDS = 5  # severity runs 0–5 (policy.yaml); one row per point
 LIKELIHOOD_BANDS = 5  # likelihood runs 0–1; one column per fifth

@@ -23,7 +23,7 @@ from vigie.enforce.service import approve_and_issue, list_orders
 from vigie.web.pages.orders import may
 from vigie.web.pages.render import form_checked, many, redirect, render, signed_in, status_of
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not part of the API document
 
 FIELDS = ("subscriptions", "org", "case", "action", "rationale", "conditions", "review_date", *(
     f"exit_{k}" for k in dec.EXIT_FIELDS))  # fmt: skip

@@ -30,7 +30,7 @@ from vigie.web.pages.highlight import Span, disjoint, highlight
 from vigie.web.pages.render import form_checked, many, redirect, render, signed_in, status_of
 from vigie.web.pages.resources import reassessor, sealer
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not part of the API document
 
 LINKABLE = ("organisation", "unknown")  # mentions a reviewer may link to a register organisation
 MENTION_CLASS = {"organisation": "m-org", "service": "m-service", "territory": "m-place", "provider": "m-provider"}

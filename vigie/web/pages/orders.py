@@ -22,7 +22,7 @@ from vigie.web.pages.auth import safe_next
 from vigie.web.pages.render import form_checked, redirect, render, signed_in, status_of
 from vigie.web.pages.resources import enforcement
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not part of the API document
 
 
 def may(actor: Actor) -> dict[str, bool]:

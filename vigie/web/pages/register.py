@@ -9,7 +9,7 @@ from vigie.register import service
 from vigie.register.tables import Organisation
 from vigie.web.pages.render import render, signed_in
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not part of the API document
 
 
 @router.get("/register", response_class=HTMLResponse)

@@ -16,7 +16,7 @@ from vigie.web.api.risk import current_of
 from vigie.web.pages.orders import may
 from vigie.web.pages.render import render, signed_in
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not part of the API document
 
 
 @router.get("/relationships/{subscription_id}", response_class=HTMLResponse)

@@ -21,7 +21,7 @@ from vigie.register.tables import Organisation, Service
 from vigie.web.pages.render import form_checked, many, redirect, render, signed_in, status_of
 from vigie.web.pages.resources import policy, required_sealer, sealer
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: not part of the API document
 
 INTAKE = ("kind", "org", "service", "subscriptions", "purpose", "urgency", "requester", "case")
 
