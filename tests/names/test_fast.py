@@ -19,8 +19,9 @@ import tests.names.reference as plain
 from tests.names.test_compare import APART, PEOPLE_APART, PEOPLE_SAME, SAME
 from vigie.names import compare
 from vigie.names.analyse import analyse
-from vigie.names.compare import compare_analysed
+from vigie.names.compare import _round4, compare_analysed
 from vigie.names.gazetteer import gazetteer
+from vigie.names.keyset import KeySet
 from vigie.names.screen import FLOOR, Entry, Index, _apart, prepare, score
 
 # Pairs where the shortcuts and the lookups by key could go wrong: repeated tokens, generic words of
@@ -163,3 +164,31 @@ def test_screening_pre_scores_and_scores_as_the_plain_loops(
         assert (hit.subject_name, hit.candidate_name) == best[1:]
         assert hit.match == _apart(best[0], subject.countries, index.countries[position])
     assert FLOOR > 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    score=st.floats(min_value=0.0, max_value=1.0)
+    | st.builds(
+        lambda k, d: min(max(k / 10000 + d, 0.0), 1.0),
+        st.integers(0, 10000),
+        st.sampled_from([0.0, 5e-5, -5e-5, 4.99999999e-5, 5.00000001e-5, 1e-17, -1e-17]),
+    )
+    | st.builds(lambda m, t: m / t, st.integers(0, 60), st.integers(60, 120))
+)
+def test_scores_are_rounded_as_round_does(score: float) -> None:
+    """`_round4` (arithmetic) gives `round(score, 4)` (digits) to the last bit, ties included."""
+    assert _round4(score) == round(score, 4)
+    assert _round4(score * 0.8) == round(score * 0.8, 4)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    held=st.lists(st.integers(0, 5000), max_size=400),
+    asked=st.lists(st.integers(0, 6000), max_size=400),
+)
+def test_key_set_answers_as_a_set(held: list[int], asked: list[int]) -> None:
+    """Codes crowded into a small table (long probe chains), asked about whether held or not."""
+    keys = KeySet(np.array(sorted(set(held)), dtype=np.int64))
+    questions = np.array(asked + held, dtype=np.int64)
+    assert keys.contains(questions).tolist() == [q in set(held) for q in questions.tolist()]

@@ -9,8 +9,8 @@ whatever else agrees. The method is written out in docs/names.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -49,41 +49,32 @@ SAME_ACRONYM = 0.95
 TYPO = 0.82
 
 
-@dataclass(frozen=True, init=False)
-class Feature:
-    """One reason: what it is, how much it counted (or the cap it set), and the words behind it."""
+class Feature(NamedTuple):
+    """One reason: what it is, how much it counted (or the cap it set), and the words behind it.
+
+    A named tuple rather than a dataclass: a screening makes a few a pair compared, and this module
+    makes them with `_new(Feature, (name, value, detail))`, tuple's own constructor, without a
+    Python `__init__` (a third of the cost) or an instance dict (see "How the scoring is kept
+    cheap" in docs/names.md). `Feature(name, value, detail)` works as before.
+    """
 
     name: str
     value: float
     detail: str
 
-    def __init__(self, name: str, value: float, detail: str) -> None:
-        # Straight into the instance's dict: a frozen dataclass's generated __init__ goes through
-        # object.__setattr__ field by field, three times slower, and screening makes a few a pair.
-        fields = self.__dict__
-        fields["name"] = name
-        fields["value"] = value
-        fields["detail"] = detail
-
     def as_json(self) -> dict[str, Any]:
         return {"feature": self.name, "value": round(self.value, 4), "detail": self.detail}
 
 
-@dataclass(frozen=True, init=False)
-class Match:
+class Match(NamedTuple):
+    """Two names compared: the score and the features it was built from, in order. Made as
+    `Feature` is, one a pair compared."""
+
     a: str
     b: str
     kind: str
     score: float
     features: tuple[Feature, ...]
-
-    def __init__(self, a: str, b: str, kind: str, score: float, features: tuple[Feature, ...]) -> None:
-        fields = self.__dict__  # as Feature's: one Match a pair compared
-        fields["a"] = a
-        fields["b"] = b
-        fields["kind"] = kind
-        fields["score"] = score
-        fields["features"] = features
 
     @property
     def is_match(self) -> bool:
@@ -102,6 +93,24 @@ class Match:
             "score": round(self.score, 4),
             "features": [f.as_json() for f in self.features],
         }
+
+
+def _round4(score: float) -> float:
+    """`round(score, 4)`, to the last bit, for a score in [0, 1]. `round` writes the digits out and
+    reads them back, which cost a plain pair more than the rest of its score. Away from a tie (by a
+    ten-thousandth of a unit, far more than the product's rounding error, under 10⁻¹²), the nearest
+    integer to score × 10⁴ worked out in floating point is that of the exact product, and dividing
+    it by 10⁴ rounds to the same double as reading its digits back; near a tie, `round` decides."""
+    scaled = score * 10000.0
+    whole = int(scaled + 0.5)
+    if -0.4999 < scaled - whole < 0.4999 and 0.0 <= score <= 1.0:
+        return whole / 10000.0
+    return round(score, 4)
+
+
+# Makes a named tuple from a tuple of its fields in C: `Match(...)` and `Feature(...)` go through
+# the class's own `__new__`, a Python function, which costs a screening more than the tuple does.
+_new = tuple.__new__
 
 
 def compare(a: str, b: str, kind: str = "organisation") -> Match:
@@ -134,18 +143,24 @@ def compare_known(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[st
     if a.acronym is None and b.acronym is None and not (body_a and body_b):
         pa, pb = a.profile or profile(a), b.profile or profile(b)
         if pa.distinct and pb.distinct and pa.key_set == pb.key_set:
-            # Names of the same tokens (see `_twins`) that are not two known bodies: the same
+            # Names of the same tokens (see `twins`) that are not two known bodies: the same
             # numbers, the same countries, nothing for the gazetteer to add to a full match. The
             # score and the features `_organisations` would come to, without the way there.
-            return Match(a.text, b.text, a.kind, 1.0, _twins(pa, pb))
+            return _new(Match, (a.text, b.text, a.kind, 1.0, twins(pa, pb)))
         if not (body_a or body_b):
             # Neither is a known body nor an acronym: `_organisations` would come to `_direct`'s
-            # words and disagreements and go no further.
-            score, features = _profiled_words(pa, pb)
-            if (a.numbers and b.numbers) or (a.countries and b.countries):
-                score, features = _disagreements(a, b, score, features)
-            return Match(a.text, b.text, a.kind, round(score, 4), tuple(features))
+            # words and disagreements and go no further (`_unlike`: they are not twins).
+            return compare_plain(a, b, pa, pb)
     return _organisations(a, b, gaz, body_a, body_b)
+
+
+def compare_plain(a: Analysed, b: Analysed, pa: Profile, pb: Profile) -> Match:
+    """`compare_known` of two organisation names (`pa` and `pb` their profiles) that are neither
+    acronyms, nor known bodies, nor twins: their words and their disagreements."""
+    score, features = _unlike(pa, pb)
+    if (a.numbers and b.numbers) or (a.countries and b.countries):
+        score, features = _disagreements(a, b, score, features)
+    return _new(Match, (a.text, b.text, a.kind, _round4(score), tuple(features)))
 
 
 def bodies_of(name: Analysed, gaz: Gazetteer, countries: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -172,15 +187,16 @@ def _organisations(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[s
         # Australian one; a name that could be two ("Bundesnachrichtendienst": Germany's BND, or
         # Switzerland's NDB) is the one the other name pins down.
         if shared and min(len(body_a), len(body_b)) == 1 and max(len(body_a), len(body_b)) <= FEW_BODIES:
-            return Match(a.text, b.text, a.kind, SAME_BODY, (_same_body(gaz, min(shared)),))
+            return _new(Match, (a.text, b.text, a.kind, SAME_BODY, (_same_body(gaz, min(shared)),)))
         if not shared and len(body_a) == 1 and len(body_b) == 1:
-            x, y = gaz.bodies[next(iter(body_a))], gaz.bodies[next(iter(body_b))]
-            score, features = _direct(a, b)
-            detail = f"{a.text!r} is {x.id} ({x.label}), {b.text!r} is {y.id} ({y.label})"
-            return _capped(a, b, score, features, CAP_BODIES, "different public bodies", detail)
+            (x,), (y,) = body_a, body_b
+            score, features = _direct(a, b)  # a list of its own, which the cap is added to
+            detail = f"{_CAPS_BODIES}{a.text!r} is {gaz.bodies[x].called}, {b.text!r} is {gaz.bodies[y].called}"
+            features.append(_new(Feature, ("different public bodies", CAP_BODIES, detail)))
+            return _new(Match, (a.text, b.text, a.kind, _round4(min(score, CAP_BODIES)), tuple(features)))
     score, features = _direct(a, b)
     if not (body_a or body_b):
-        return Match(a.text, b.text, a.kind, round(score, 4), tuple(features))
+        return _new(Match, (a.text, b.text, a.kind, _round4(score), tuple(features)))
     for known, other, body_ids in ((a, b, body_a), (b, a, body_b)):
         if known.acronym and 0 < len(body_ids) <= FEW_BODIES and not (body_a and body_b) and other.acronym is None:
             # "MPS" is London's Metropolitan Police Service (or China's Ministry of Public Security);
@@ -214,7 +230,7 @@ def _organisations(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[s
                     f"also called {best[2]!r}",
                 )
                 score, features = best[0], [via, *best[1]]
-    return Match(a.text, b.text, a.kind, round(score, 4), tuple(features))
+    return _new(Match, (a.text, b.text, a.kind, _round4(score), tuple(features)))
 
 
 def _same_body(gaz: Gazetteer, body_id: str) -> Feature:
@@ -230,8 +246,8 @@ def _same_body(gaz: Gazetteer, body_id: str) -> Feature:
 def _capped(
     a: Analysed, b: Analysed, score: float, features: list[Feature], cap: float, name: str, detail: str
 ) -> Match:
-    features = [*features, Feature(name, cap, f"caps the score at {cap}: {detail}")]
-    return Match(a.text, b.text, a.kind, round(min(score, cap), 4), tuple(features))
+    features = [*features, _new(Feature, (name, cap, _caps(cap) + detail))]
+    return _new(Match, (a.text, b.text, a.kind, _round4(min(score, cap)), tuple(features)))
 
 
 def _direct(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
@@ -252,8 +268,19 @@ def _direct(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
         else:
             score, features = _words(a, b)
     else:
-        score, features = _words(a, b)
-    return _disagreements(a, b, score, features)
+        score, features = _profiled_words(a.profile or profile(a), b.profile or profile(b))
+    if (a.numbers and b.numbers) or (a.countries and b.countries):
+        return _disagreements(a, b, score, features)
+    return score, features
+
+
+def _caps(cap: float) -> str:
+    """The start of a cap's detail: written once a cap (a float's digits cost more than the rest)."""
+    return _CAPS.get(cap) or f"caps the score at {cap}: "
+
+
+_CAPS = {cap: f"caps the score at {cap}: " for cap in (CAP_NUMBERS, CAP_COUNTRIES, CAP_BODIES, CAP_ACRONYM_OF_BODY)}
+_CAPS_NUMBERS, _CAPS_COUNTRIES, _CAPS_BODIES = _CAPS[CAP_NUMBERS], _CAPS[CAP_COUNTRIES], _CAPS[CAP_BODIES]
 
 
 def _disagreements(a: Analysed, b: Analysed, score: float, features: list[Feature]) -> tuple[float, list[Feature]]:
@@ -261,18 +288,21 @@ def _disagreements(a: Analysed, b: Analysed, score: float, features: list[Featur
     if a.numbers and b.numbers and a.numbers != b.numbers:
         cap = CAP_NUMBERS
         detail = f"{', '.join(sorted(n[4:] for n in a.numbers))} vs {', '.join(sorted(n[4:] for n in b.numbers))}"
-        features.append(Feature("numbers differ", cap, f"caps the score at {cap}: {detail}"))
+        features.append(_new(Feature, ("numbers differ", cap, _CAPS_NUMBERS + detail)))
         score = min(score, cap)
     if a.countries and b.countries and not (a.countries & b.countries):
         cap = CAP_COUNTRIES
         detail = f"{', '.join(sorted(c[8:] for c in a.countries))} vs {', '.join(sorted(c[8:] for c in b.countries))}"
-        features.append(Feature("countries differ", cap, f"caps the score at {cap}: {detail}"))
+        features.append(_new(Feature, ("countries differ", cap, _CAPS_COUNTRIES + detail)))
         score = min(score, cap)
     return score, features
 
 
 FUNCTIONS_DIFFER = Feature("functions differ", CAP_FUNCTIONS, f"caps the score at {CAP_FUNCTIONS}")
 WORDS_DIFFER = Feature("words differ", DIFFERENT_WORDS, f"multiplies the score by {DIFFERENT_WORDS}")
+
+
+_osa = OSA.normalized_similarity
 
 
 def _similar(x: str, y: str) -> float:
@@ -292,12 +322,14 @@ class Profile:
     `same` holds, for each token, the feature it gets when the other name has the same token
     written the same way, which is most of the time; `key_set` and `written` are its tokens'
     keys, and keys with their spellings, as sets: two `distinct` names of the same keys match
-    token for token (see `_twins`).
+    token for token (see `twins`): `twin` is its keys when it could have a twin (an organisation's
+    name, not an acronym), `plain` whether it is compared by its words alone unless a known body.
     """
 
     __slots__ = (
-        "alone_first", "alone_second", "by_class", "by_key", "classes", "distinct", "first_legal", "key_set", "keys",
-        "reprs", "roles", "same", "surfaces", "total", "weights", "wordlike", "written",
+        "alone_first", "alone_second", "by_class", "by_key", "classes", "distinct", "first_legal", "halves",
+        "key_set", "keys", "left", "plain", "reprs", "roles", "same", "spans", "surfaces", "total", "twin", "weights",
+        "wordlike", "words", "written",
     )  # fmt: skip
 
     def __init__(self, name: Analysed) -> None:
@@ -323,9 +355,16 @@ class Profile:
         self.wordlike = tuple(
             (i, t.key, t.role == INITIAL, len(t.key)) for i, t in enumerate(tokens) if t.role in (WORD, INITIAL)
         )
-        self.same = tuple(
-            Feature(_same(t), w * 1.0, f"{r} ~ {r}") for t, w, r in zip(tokens, self.weights, self.reprs, strict=True)
-        )
+        # For organisation names (`_org_partner`): the words, and the lengths of the words each
+        # token may be a typo of (those of `_similar`, a word longer than `_SPANS` knows being
+        # one of 4 letters or more); what each token left without a partner tells (`_LEFT`).
+        self.words = tuple((i, t.key, len(t.key)) for i, t in enumerate(tokens) if t.role == WORD)
+        self.spans = tuple(map(_SPANS.get, map(len, self.keys), repeat((4, 1 << 30))))
+        self.left = tuple(map(_LEFT.get, self.roles, repeat(0)))
+        # The feature of each token matched by the same key written another way, but for that way.
+        self.halves = tuple(zip(map(_same, tokens), self.weights, [f"{r} ~ " for r in self.reprs], strict=True))
+        pairs = zip(self.halves, self.reprs, strict=True)
+        self.same = tuple(_new(Feature, (how, weight, start + r)) for (how, weight, start), r in pairs)
         # Made when first needed (see `alone`): most tokens always find their match.
         self.alone_first: list[Feature | None] = [None] * len(tokens)
         self.alone_second: list[Feature | None] = [None] * len(tokens)
@@ -335,6 +374,9 @@ class Profile:
         )
         self.key_set = frozenset(self.keys)
         self.written = frozenset(f"{t.key}\x1e{t.surface}" for t in tokens)
+        # One comparison of `twin`s tells screening a pair of twins (see `compare_known`).
+        self.plain = name.acronym is None and name.kind != "person"
+        self.twin = self.key_set if self.distinct and self.plain else None
 
     def alone(self, i: int, first: bool) -> Feature:
         """The feature of token i when the other name has nothing for it."""
@@ -459,7 +501,7 @@ def _side(a: Profile, b: Profile, features: list[Feature], label: str) -> tuple[
                 if a.surfaces[i] == b.surfaces[j]:
                     features.append(same)
                 else:
-                    features.append(Feature(same.name, same.value, f"{a.reprs[i]} ~ {b.reprs[j]}"))
+                    features.append(_new(Feature, (same.name, same.value, f"{a.reprs[i]} ~ {b.reprs[j]}")))
             continue
         best, j = _partner(a, i, b)
         matched += weight * best
@@ -473,23 +515,23 @@ def _side(a: Profile, b: Profile, features: list[Feature], label: str) -> tuple[
             if best == 1.0 and key == b.keys[j] and a.surfaces[i] == b.surfaces[j]:
                 features.append(a.same[i])
             else:
-                features.append(Feature(_how(a, i, b, j), weight * best, f"{a.reprs[i]} ~ {b.reprs[j]}"))
+                features.append(_new(Feature, (_how(a, i, b, j), weight * best, f"{a.reprs[i]} ~ {b.reprs[j]}")))
     return matched, total, distinctive, unmatched
 
 
-def _twins(a: Profile, b: Profile) -> tuple[Feature, ...]:
+def twins(a: Profile, b: Profile) -> tuple[Feature, ...]:
     """The features of two `distinct` names of the same keys: each token finds its own twin, all
     are matched in full, and nothing is left over to cap the score. Written the same way too (most
     often), they are the first name's own."""
     if a.written == b.written:
         return a.same
-    by_key, surfaces, reprs = b.by_key, b.surfaces, b.reprs
+    by_key, surfaces, reprs, own, halves = b.by_key, b.surfaces, b.reprs, a.surfaces, a.halves
     features = list(a.same)
     for i, key in enumerate(a.keys):
         j = by_key[key]
-        if surfaces[j] != a.surfaces[i]:
-            same = features[i]
-            features[i] = Feature(same.name, same.value, f"{a.reprs[i]} ~ {reprs[j]}")
+        if surfaces[j] != own[i]:
+            name, value, half = halves[i]
+            features[i] = _new(Feature, (name, value, half + reprs[j]))
     return tuple(features)
 
 
@@ -498,79 +540,115 @@ def _words(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
 
 
 DISTINCTIVE = frozenset({WORD, NUMBER})
+# What a token that found no partner tells `_profiled_words`, as bits: a word of function the
+# other name lacks; a distinctive word (or number) the other lacks.
+_FUNCTION_LEFT, _DISTINCTIVE_LEFT = 1, 2
+_LEFT = {GENERIC: _FUNCTION_LEFT, WORD: _DISTINCTIVE_LEFT, NUMBER: _DISTINCTIVE_LEFT}
 
 
 def _profiled_words(pa: Profile, pb: Profile) -> tuple[float, list[Feature]]:
     """Each token of each name looks for its best partner in the other (`_side` for one name, here
-    for both, written out: this is most of the work of a screening)."""
+    for both, written out: this is most of the work of a screening). Organisation names only."""
     if pa.distinct and pb.distinct and pa.key_set == pb.key_set:
-        return 1.0, list(_twins(pa, pb))
-    features: list[Feature] = []
+        return 1.0, list(twins(pa, pb))
+    return _unlike(pa, pb)
+
+
+def _unlike(pa: Profile, pb: Profile) -> tuple[float, list[Feature]]:
+    """`_profiled_words` of two organisation names that are not twins."""
+    features: list[Feature]
     # The first name's tokens, each with what it matched or that it found nothing.
-    matched_a = 0.0
-    left_a: set[str] = set()
-    by_key, roles, weights, surfaces = pb.by_key, pa.roles, pa.weights, pb.surfaces
+    left_a = left_b = 0
     distinct = pb.distinct
-    keys: tuple[str, ...] = pa.keys
     if distinct and pa.written <= pb.written:
         # Each token of a is in b, written the same way (b has words a lacks): its twin there is
-        # its partner, as in `_twins`, and the features are a's own.
-        features[:] = pa.same
+        # its partner, as in `twins`, and the features are a's own.
+        features = list(pa.same)
         matched_a = pa.total
-        keys = ()  # nothing left to look for
-    for i, key in enumerate(keys):
-        weight = weights[i]
-        j = by_key.get(key, -1)
-        if j >= 0 and (distinct or roles[i] != GENERIC):
-            # The same key, which nothing in b can beat or come before: a generic word could be
-            # matched before it by another of the same meaning (`_partner` sees to those), but
-            # not in a name none of whose tokens could stand for another.
-            matched_a += weight
-            same = pa.same[i]
-            if pa.surfaces[i] == surfaces[j]:
-                features.append(same)
+    else:
+        features = []
+        matched_a = 0.0
+        by_key, roles, weights, surfaces, b_surfaces = pb.by_key, pa.roles, pa.weights, pa.surfaces, pb.surfaces
+        for i, key in enumerate(pa.keys):
+            j = by_key.get(key, -1)
+            if j >= 0 and (distinct or roles[i] != GENERIC):
+                # The same key, which nothing in b can beat or come before: a generic word could be
+                # matched before it by another of the same meaning (`_partner` sees to those), but
+                # not in a name none of whose tokens could stand for another.
+                matched_a += weights[i]
+                if surfaces[i] == b_surfaces[j]:
+                    features.append(pa.same[i])
+                else:
+                    name, value, half = pa.halves[i]
+                    features.append(_new(Feature, (name, value, half + pb.reprs[j])))
+                continue
+            best, j = _org_partner(pa, i, pb)
+            if not best:
+                left_a |= pa.left[i]
+                features.append(pa.alone_first[i] or pa.alone(i, True))
+                continue
+            weight = weights[i]
+            matched_a += weight * best
+            if best == 1.0 and key == pb.keys[j] and surfaces[i] == b_surfaces[j]:
+                features.append(pa.same[i])
             else:
-                features.append(Feature(same.name, same.value, f"{pa.reprs[i]} ~ {pb.reprs[j]}"))
-            continue
-        best, j = _partner(pa, i, pb)
-        if not best:
-            left_a.add(roles[i])
-            features.append(pa.alone_first[i] or pa.alone(i, True))
-            continue
-        matched_a += weight * best
-        if best == 1.0 and key == pb.keys[j] and pa.surfaces[i] == surfaces[j]:
-            features.append(pa.same[i])
-        else:
-            features.append(Feature(_how(pa, i, pb, j), weight * best, f"{pa.reprs[i]} ~ {pb.reprs[j]}"))
+                features.append(_new(Feature, (_how(pa, i, pb, j), weight * best, f"{pa.reprs[i]} ~ {pb.reprs[j]}")))
     # The second name's tokens: only what they matched counts, and what found nothing is said.
-    matched_b = 0.0
-    left_b: set[str] = set()
-    by_key, roles, weights, keys = pa.by_key, pb.roles, pb.weights, pb.keys
-    if pb.key_set <= pa.key_set:
+    a_keys = pa.key_set
+    if pb.key_set <= a_keys:
         matched_b = pb.total  # each has the same key in a: all matched in full, in order
-        keys = ()
-    for j, key in enumerate(keys):
-        weight = weights[j]
-        if key in by_key:  # the same key: matched in full, whichever token of a is the partner
-            matched_b += weight
-            continue
-        best, _ = _partner(pb, j, pa)
-        matched_b += weight * best
-        if not best:
-            left_b.add(roles[j])
-            features.append(pb.alone_second[j] or pb.alone(j, False))
+    else:
+        matched_b = 0.0
+        weights = pb.weights
+        for j, key in enumerate(pb.keys):
+            if key in a_keys:  # the same key: matched in full, whichever token of a is the partner
+                matched_b += weights[j]
+                continue
+            best, _ = _org_partner(pb, j, pa)
+            if best:
+                matched_b += weights[j] * best
+            else:
+                left_b |= pb.left[j]
+                features.append(pb.alone_second[j] or pb.alone(j, False))
     total = pa.total + pb.total
     score = (matched_a + matched_b) / total if total else 0.0
-    if left_a and left_b:
-        if GENERIC in left_a and GENERIC in left_b:
-            # Each name has a word of function the other lacks: defence and interior, army and navy.
-            features.append(FUNCTIONS_DIFFER)
-            score = min(score, CAP_FUNCTIONS)
-        if not left_a.isdisjoint(DISTINCTIVE) and not left_b.isdisjoint(DISTINCTIVE):
-            # Each name has a distinctive word the other lacks: Transit and Water.
-            features.append(WORDS_DIFFER)
-            score *= DIFFERENT_WORDS
+    if left_a & left_b & _FUNCTION_LEFT:
+        # Each name has a word of function the other lacks: defence and interior, army and navy.
+        features.append(FUNCTIONS_DIFFER)
+        score = min(score, CAP_FUNCTIONS)
+    if left_a & left_b & _DISTINCTIVE_LEFT:
+        # Each name has a distinctive word the other lacks: Transit and Water.
+        features.append(WORDS_DIFFER)
+        score *= DIFFERENT_WORDS
     return score, features
+
+
+def _org_partner(a: Profile, i: int, b: Profile) -> tuple[float, int]:
+    """`_partner` for a token of an organisation name that b does not have as it is (a generic
+    word excepted): an organisation's name has no initials, and a word is never the same as one
+    of b's words, only perhaps a typo of one."""
+    role = a.roles[i]
+    if role == WORD:
+        key = a.keys[i]
+        shortest, longest = a.spans[i]
+        best, partner = 0.0, -1
+        for k, other, size in b.words:
+            if shortest <= size <= longest:
+                value = _osa(key, other)  # a transposition is one typo, not two
+                if value >= TYPO and value > best:
+                    best, partner = value, k
+        return best, partner
+    if role == GENERIC:
+        j = b.by_key.get(a.keys[i], -1)
+        for c in a.classes[i]:
+            k = b.by_class.get(c, -1)
+            if k >= 0 and (j < 0 or k < j):
+                j = k
+        return (1.0, j) if j >= 0 else (0.0, -1)
+    if role == LEGAL:
+        j = b.first_legal
+        return (0.5, j) if j >= 0 else (0.0, -1)
+    return 0.0, -1  # a number, a country: the same key or nothing
 
 
 def spell(letters: str, name: Analysed) -> str | None:
@@ -634,4 +712,4 @@ def _persons(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
     if not (full_a and full_b):
         features.append(Feature("no name part in common", CAP_NO_SURNAME, f"caps the score at {CAP_NO_SURNAME}"))
         score = min(score, CAP_NO_SURNAME)
-    return round(score, 4), features
+    return _round4(score), features

@@ -44,6 +44,11 @@ class Body:
         english = [n for lang, n in self.names if lang == "en"]
         return english[0] if english else self.names[0][1]
 
+    @cached_property
+    def called(self) -> str:
+        """How explanations name it: "il-mod (Ministry of Defense)"."""
+        return f"{self.id} ({self.label})"
+
     def all_names(self) -> list[str]:
         return [n for _, n in self.names] + list(self.aliases) + list(self.acronyms)
 

@@ -26,12 +26,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from vigie.names.analyse import COUNTRY, GENERIC, LEGAL, NUMBER, STOP, WORD, Analysed, analyse
-from vigie.names.compare import CAP_COUNTRIES, MATCH, Feature, Match, compare_known, narrow
+from vigie.names.compare import (
+    CAP_COUNTRIES,
+    MATCH,
+    Feature,
+    Match,
+    compare_known,
+    compare_plain,
+    narrow,
+    profile,
+    twins,
+)
 from vigie.names.gazetteer import Gazetteer, gazetteer
 from vigie.names.keyset import KeySet
 from vigie.store.bulk import paused_gc
@@ -50,6 +61,7 @@ WEIGHTS = {"w": 1.0, "n": 1.0, "g": 1.0, "a": 1.0, "i": 1.0, "b": 2.0}
 DECISIVE = frozenset("aib")
 
 IntArray = npt.NDArray[np.int64]
+_new = tuple.__new__  # a named tuple (`Hit`, `Match`) made in C, as in vigie/names/compare.py
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -63,21 +75,15 @@ class Entry:
     countries: frozenset[str] = frozenset()  # ISO codes from the register or the list, upper case
 
 
-@dataclass(frozen=True, init=False)
-class Hit:
+class Hit(NamedTuple):
+    """A subject and a candidate compared in full: which of their names, and the Match. A named
+    tuple, made as `Match` is (vigie/names/compare.py): one a pair compared."""
+
     subject: str
     candidate: str
     subject_name: str
     candidate_name: str
     match: Match
-
-    def __init__(self, subject: str, candidate: str, subject_name: str, candidate_name: str, match: Match) -> None:
-        fields = self.__dict__  # as Match's (vigie/names/compare.py): one Hit a pair compared
-        fields["subject"] = subject
-        fields["candidate"] = candidate
-        fields["subject_name"] = subject_name
-        fields["candidate_name"] = candidate_name
-        fields["match"] = match
 
     @property
     def score(self) -> float:
@@ -181,8 +187,15 @@ def _apart(match: Match, subject: frozenset[str], candidate: frozenset[str]) -> 
     detail = f"caps the score at {CAP_COUNTRIES}: one is of {', '.join(sorted(subject))}, the other of " + ", ".join(
         sorted(candidate)
     )
-    feature = Feature("entries' countries differ", CAP_COUNTRIES, detail)
-    return Match(match.a, match.b, match.kind, CAP_COUNTRIES, (*match.features, feature))
+    feature = _new(Feature, ("entries' countries differ", CAP_COUNTRIES, detail))
+    return _new(Match, (match.a, match.b, match.kind, CAP_COUNTRIES, (*match.features, feature)))
+
+
+# What scoring needs of an entry: its id, kind, its name and that name's public bodies when it has
+# one name only (else None and no bodies), its countries, and all its names and their bodies.
+Head = tuple[
+    str, str, Analysed | None, frozenset[str], frozenset[str], tuple[Analysed, ...], tuple[frozenset[str], ...]
+]
 
 
 @dataclass(frozen=True)
@@ -195,13 +208,21 @@ class Prepared:
     slots: tuple[tuple[Slot, ...], ...]  # by name
     countries: frozenset[str]
     bodies: tuple[frozenset[str], ...]  # by name
-    # What `score` needs of it, in one tuple: id, kind, names, bodies, countries.
-    head: tuple[str, str, tuple[Analysed, ...], tuple[frozenset[str], ...], frozenset[str]] = field(
-        init=False, repr=False, compare=False
-    )
+    # What `score` needs of it, in one tuple (see `Head`).
+    head: Head = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "head", (self.entry.id, self.entry.kind, self.names, self.bodies, self.countries))
+        one = len(self.names) == 1
+        head = (
+            self.entry.id,
+            self.entry.kind,
+            self.names[0] if one else None,
+            self.bodies[0] if one else frozenset(),
+            self.countries,
+            self.names,
+            self.bodies,
+        )
+        object.__setattr__(self, "head", head)
 
 
 def prepare(entry: Entry, gaz: Gazetteer) -> Prepared:
@@ -242,6 +263,7 @@ class Queries:
     part_value: FloatArray
     part_share: FloatArray
     key: IntArray
+    one_name: bool  # every subject has one name
 
 
 class Index:
@@ -259,9 +281,7 @@ class Index:
         self.countries: list[frozenset[str]] = [p.countries for p in prepared]
         self.bodies: list[tuple[frozenset[str], ...]] = [p.bodies for p in prepared]
         # What `score` needs of a candidate, in one place.
-        self.compared: list[tuple[str, str, tuple[Analysed, ...], tuple[frozenset[str], ...], frozenset[str]]] = [
-            p.head for p in prepared
-        ]
+        self.compared: list[Head] = [p.head for p in prepared]
         members: dict[str, list[int]] = {}
         for position, p in enumerate(prepared):
             for key in {k for name_slots in p.slots for slot in name_slots for k in slot.keys}:
@@ -361,6 +381,7 @@ class Index:
             part_value=np.array(part_value, dtype=np.float64),
             part_share=np.array(part_share, dtype=np.float64),
             key=np.array(keys, dtype=np.int64),
+            one_name=bool((np.diff(np.array(first, dtype=np.int64)) == 1).all()),
         )
         return queries, lookups
 
@@ -409,9 +430,9 @@ class Index:
         """The pre-score of each (subject, candidate) pair: that of the subject's name that shares most."""
         if not len(rows):
             return np.zeros(0, dtype=np.float64)
-        counts = q.first[rows + 1] - q.first[rows]
-        if (counts == 1).all():  # one name a subject, the usual case
+        if q.one_name:  # one name a subject, the usual case
             return self.prescores(q, q.first[rows], positions)
+        counts = q.first[rows + 1] - q.first[rows]
         names = np.repeat(q.first[rows], counts) + np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
             np.cumsum(counts) - counts, counts
         )
@@ -458,20 +479,43 @@ def score(subject: Prepared, index: Index, position: int) -> Hit | None:
 def score_all(
     subjects: Sequence[Prepared], index: Index, rows: Sequence[int], positions: Sequence[int]
 ) -> list[Hit | None]:
-    """`score` of each pair (the subject at `rows[i]`, the candidate at `positions[i]`), in one loop."""
+    """`score` of each pair (the subject at `rows[i]`, the candidate at `positions[i]`), in one loop.
+
+    Two names of one name each that are twins (the same keys, none of them standing for another,
+    not two known bodies: see `compare_known`) are matched here, as `compare_known` would match
+    them: most compared pairs are, and the calls would cost them more than the comparison.
+    """
+    with paused_gc():  # as `screen`: thousands of small acyclic objects
+        return _score_all(subjects, index, rows, positions)
+
+
+def _score_all(
+    subjects: Sequence[Prepared], index: Index, rows: Sequence[int], positions: Sequence[int]
+) -> list[Hit | None]:
     out: list[Hit | None] = []
+    add = out.append
     gaz, compared = index.gaz, index.compared
     for row, position in zip(rows, positions, strict=True):
-        subject_id, kind, names, bodies, countries = subjects[row].head
-        candidate_id, other_kind, others, other_bodies, where = compared[position]
+        subject_id, kind, name, body, countries, names, bodies = subjects[row].head
+        candidate_id, other_kind, other, other_body, where, others, other_bodies = compared[position]
         if kind != other_kind or candidate_id == subject_id:
-            out.append(None)
-        elif len(names) == 1 and len(others) == 1:  # the usual case, without the loops
-            name, other = names[0], others[0]
-            match = compare_known(name, other, gaz, bodies[0], other_bodies[0])
-            if countries and where and match.score > CAP_COUNTRIES and countries.isdisjoint(where):
-                match = _apart(match, countries, where)
-            out.append(Hit(subject_id, candidate_id, name.text, other.text, match))
+            add(None)
+        elif name is not None and other is not None:  # one name each, the usual case, without the loops
+            pa, pb = name.profile or profile(name), other.profile or profile(other)
+            twin = pa.twin
+            if twin is not None and twin == pb.twin and not (body and other_body):
+                features = pa.same if pa.written == pb.written else twins(pa, pb)
+                match = _new(Match, (name.text, other.text, kind, 1.0, features))
+                if countries and where and countries.isdisjoint(where):
+                    match = _apart(match, countries, where)
+            else:
+                if pa.plain and pb.plain and not (body or other_body):
+                    match = compare_plain(name, other, pa, pb)  # what `compare_known` comes to
+                else:
+                    match = compare_known(name, other, gaz, body, other_body)
+                if countries and where and match.score > CAP_COUNTRIES and countries.isdisjoint(where):
+                    match = _apart(match, countries, where)
+            add(_new(Hit, (subject_id, candidate_id, name.text, other.text, match)))
         else:
             best: tuple[Match, str, str] | None = None
             for name, name_bodies in zip(names, bodies, strict=True):
@@ -480,9 +524,9 @@ def score_all(
                     if best is None or match.score > best[0].score:
                         best = (match, name.text, other.text)
             if best is None:
-                out.append(None)
+                add(None)
             else:
-                out.append(Hit(subject_id, candidate_id, best[1], best[2], _apart(best[0], countries, where)))
+                add(_new(Hit, (subject_id, candidate_id, best[1], best[2], _apart(best[0], countries, where))))
     return out
 
 
