@@ -47,3 +47,19 @@ def test_what_the_server_starts_with_is_kept_out_of_the_cycle_collector_until_it
         assert gc.get_freeze_count() > 50_000
     assert gc.get_freeze_count() == 0
     app.state.engines.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_each_engine_keeps_a_connection_per_request_a_worker_runs_at_once(database_url: str) -> None:
+    """Threads + 1 kept by the writer and by the reader, so that two pools per worker stay well under PostgreSQL's
+    limit of connections (settings.DB_POOL_OVERFLOW says how many)."""
+    from vigie.web.settings import DB_POOL_OVERFLOW
+
+    base = Settings(database_url=database_url, actor="test", config_path=None)
+    app = create_app(WebSettings(base=base, threads=6))
+    try:
+        for engine in (app.state.engines.writer, app.state.engines.reader):
+            assert engine.pool.size() == 7
+            assert engine.pool._max_overflow == DB_POOL_OVERFLOW
+    finally:
+        app.state.engines.dispose()

@@ -23,7 +23,7 @@ from vigie.web.pages import orders as order_pages
 from vigie.web.pages import register as register_pages
 from vigie.web.pages import requests as request_pages
 from vigie.web.sessions import Sessions
-from vigie.web.settings import DB_POOL_OVERFLOW, DB_POOL_SIZE, WebSettings, load_web_settings
+from vigie.web.settings import DB_POOL_OVERFLOW, WebSettings, load_web_settings, pool_size
 from vigie.web.units import Engines
 
 STATIC = Path(__file__).with_name("static")
@@ -60,7 +60,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.engines = Engines.open(settings.database_url, DB_POOL_SIZE, DB_POOL_OVERFLOW)
+    app.state.engines = Engines.open(settings.database_url, pool_size(threads), DB_POOL_OVERFLOW)
     app.state.engine = app.state.engines.writer
     app.state.sessions = Sessions(settings)
     errors.install(app)

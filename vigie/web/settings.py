@@ -17,12 +17,20 @@ from vigie.settings import Settings, load_settings
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 SESSION_COOKIE = "vigie_session"
-# Connections each worker process keeps open to PostgreSQL, and how many more it may open at a peak.
-# Sync routes run on anyio's thread pool (40 threads): with SQLAlchemy's default of 5, any connection
-# beyond the fifth was closed when returned, so at 20 concurrent clients one request in five paid for
-# a new PostgreSQL connection (bench/api_load.py). A server with W workers holds at most W × 30.
-DB_POOL_SIZE = 20
-DB_POOL_OVERFLOW = 10
+
+# Connections each of a worker's two engines (vigie.web.units.Engines) keeps: one per request it runs at once
+# (`threads`) and one for the forms handled on the event loop, so that none is closed when returned and opened
+# again for the next request (with SQLAlchemy's default of 5 and 40 threads, one request in five paid for a new
+# PostgreSQL connection, bench/api_load.py). A few more may open at a peak; a server with W workers and T
+# threads holds at most W × 2 × (T + 1 + DB_POOL_OVERFLOW): 40 with the defaults and 2 workers, under
+# PostgreSQL's default limit of 100.
+DB_POOL_OVERFLOW = 5
+
+
+def pool_size(threads: int) -> int:
+    return threads + 1
+
+
 # Requests each worker process runs at once (the rest wait their turn, first come first served). Every route
 # is synchronous, so each runs on a thread and they share one interpreter lock: 40 at once (anyio's default)
 # made a worker switch between half-finished requests, and at 20 clients some waited 5 to 10 times as long as
