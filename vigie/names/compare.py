@@ -140,17 +140,24 @@ def compare_known(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[st
     if a.kind == "person":
         score, features = _persons(a, b)
         return Match(a.text, b.text, a.kind, score, tuple(features))
-    if a.acronym is None and b.acronym is None and not (body_a and body_b):
-        pa, pb = a.profile or profile(a), b.profile or profile(b)
-        if pa.distinct and pb.distinct and pa.key_set == pb.key_set:
-            # Names of the same tokens (see `twins`) that are not two known bodies: the same
-            # numbers, the same countries, nothing for the gazetteer to add to a full match. The
-            # score and the features `_organisations` would come to, without the way there.
-            return _new(Match, (a.text, b.text, a.kind, 1.0, twins(pa, pb)))
-        if not (body_a or body_b):
-            # Neither is a known body nor an acronym: `_organisations` would come to `_direct`'s
-            # words and disagreements and go no further (`_unlike`: they are not twins).
-            return compare_plain(a, b, pa, pb)
+    return compare_profiled(a, b, a.profile or profile(a), b.profile or profile(b), gaz, body_a, body_b)
+
+
+def compare_profiled(
+    a: Analysed, b: Analysed, pa: Profile, pb: Profile, gaz: Gazetteer, body_a: frozenset[str], body_b: frozenset[str]
+) -> Match:
+    """`compare_known` of two organisation names, `pa` and `pb` their profiles (screening keeps them on the
+    names). Two usual cases are settled without the way through `_organisations`:
+
+    - twins (the same tokens, neither an acronym, see `twins`) that are not two known bodies: the same numbers,
+      the same countries, nothing for the gazetteer to add to a full match;
+    - two plain names (neither an acronym) of which neither is a known body: `_organisations` would come to
+      their words and disagreements and go no further (`compare_plain`).
+    """
+    if pa.twin is not None and pa.twin == pb.twin and not (body_a and body_b):
+        return _new(Match, (a.text, b.text, a.kind, 1.0, twins(pa, pb)))
+    if pa.plain and pb.plain and not (body_a or body_b):
+        return compare_plain(a, b, pa, pb)
     return _organisations(a, b, gaz, body_a, body_b)
 
 
@@ -374,7 +381,7 @@ class Profile:
         )
         self.key_set = frozenset(self.keys)
         self.written = frozenset(f"{t.key}\x1e{t.surface}" for t in tokens)
-        # One comparison of `twin`s tells screening a pair of twins (see `compare_known`).
+        # One comparison of `twin`s tells a pair of twins (see `compare_profiled`).
         self.plain = name.acronym is None and name.kind != "person"
         self.twin = self.key_set if self.distinct and self.plain else None
 

@@ -38,10 +38,7 @@ from vigie.names.compare import (
     Feature,
     Match,
     compare_known,
-    compare_plain,
     narrow,
-    profile,
-    twins,
 )
 from vigie.names.gazetteer import Gazetteer, gazetteer
 from vigie.names.keyset import KeySet
@@ -479,12 +476,7 @@ def score(subject: Prepared, index: Index, position: int) -> Hit | None:
 def score_all(
     subjects: Sequence[Prepared], index: Index, rows: Sequence[int], positions: Sequence[int]
 ) -> list[Hit | None]:
-    """`score` of each pair (the subject at `rows[i]`, the candidate at `positions[i]`), in one loop.
-
-    Two names of one name each that are twins (the same keys, none of them standing for another,
-    not two known bodies: see `compare_known`) are matched here, as `compare_known` would match
-    them: most compared pairs are, and the calls would cost them more than the comparison.
-    """
+    """`score` of each pair (the subject at `rows[i]`, the candidate at `positions[i]`), in one loop."""
     with paused_gc():  # as `screen`: thousands of small acyclic objects
         return _score_all(subjects, index, rows, positions)
 
@@ -501,20 +493,9 @@ def _score_all(
         if kind != other_kind or candidate_id == subject_id:
             add(None)
         elif name is not None and other is not None:  # one name each, the usual case, without the loops
-            pa, pb = name.profile or profile(name), other.profile or profile(other)
-            twin = pa.twin
-            if twin is not None and twin == pb.twin and not (body and other_body):
-                features = pa.same if pa.written == pb.written else twins(pa, pb)
-                match = _new(Match, (name.text, other.text, kind, 1.0, features))
-                if countries and where and countries.isdisjoint(where):
-                    match = _apart(match, countries, where)
-            else:
-                if pa.plain and pb.plain and not (body or other_body):
-                    match = compare_plain(name, other, pa, pb)  # what `compare_known` comes to
-                else:
-                    match = compare_known(name, other, gaz, body, other_body)
-                if countries and where and match.score > CAP_COUNTRIES and countries.isdisjoint(where):
-                    match = _apart(match, countries, where)
+            match = compare_known(name, other, gaz, body, other_body)
+            if countries and where and match.score > CAP_COUNTRIES and countries.isdisjoint(where):
+                match = _apart(match, countries, where)
             add(_new(Hit, (subject_id, candidate_id, name.text, other.text, match)))
         else:
             best: tuple[Match, str, str] | None = None
