@@ -27,7 +27,7 @@ def client(demo_on: Served) -> TestClient:
 
 def everything_stored(served: Served) -> str:
     """Every row of every table as plain SQL returns it, and every file in the case store: what a thief gets."""
-    engine = served.app.state.engine
+    engine = served.app.state.engines.writer
     with engine.connect() as conn:
         rows = "\n".join(
             repr(row) for name in inspect(conn).get_table_names() for row in conn.execute(text(f'SELECT * FROM "{name}"'))

@@ -86,7 +86,7 @@ def text_of_element(page: str, element_id: str) -> str:
 
 
 def entries(served: Served, entity_type: str, action: str) -> list[AuditEntry]:
-    with session_scope(served.app.state.engine) as session:
+    with session_scope(served.app.state.engines.writer) as session:
         found = session.scalars(
             select(AuditEntry).where(AuditEntry.entity_type == entity_type, AuditEntry.action == action)
         )
@@ -152,7 +152,7 @@ def test_the_navigation_marks_the_current_page_and_shows_the_audit_log_only_to_i
 
 def test_every_form_field_has_a_label(demo_on: Served) -> None:
     iris = signed_in(demo_on, demo_on.investigator)
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         doc_id = session.scalars(select(Document.id)).first()
     field = re.compile(r'<(?:input|select|textarea)\b(?![^>]*type="(?:hidden|checkbox|submit)")[^>]*\bid="([^"]+)"')
     for url in (f"/cases/{demo_on.story.case_id}", "/requests/new", "/decisions/new", "/cases", "/orders",
@@ -199,7 +199,7 @@ def test_register_search_finds_an_alias(demo_on: Served) -> None:
 
 def test_a_document_shows_its_exact_text_with_claims_and_mentions_highlighted(demo_on: Served) -> None:
     client = signed_in(demo_on, demo_on.investigator)
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         doc = session.scalars(select(Document).where(Document.title.like("Intelligence unit%"))).one()
         doc_id, text = doc.id, doc.text
     page = client.get(f"/documents/{doc_id}").text
@@ -215,7 +215,7 @@ def test_a_document_shows_its_exact_text_with_claims_and_mentions_highlighted(de
 
 
 def test_a_reviewer_rejects_a_claim_and_an_approver_may_not(demo_on: Served) -> None:
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         claim = session.scalars(
             select(ClaimRecord).where(ClaimRecord.stance == "alleges", ClaimRecord.rejected.is_(False))
             .order_by(ClaimRecord.document_id.desc(), ClaimRecord.start.desc())
@@ -234,7 +234,7 @@ def test_a_reviewer_rejects_a_claim_and_an_approver_may_not(demo_on: Served) -> 
     assert done.status_code == 200  # type: ignore[attr-defined]
     assert 'id="notice">Claim rejected' in done.text  # type: ignore[attr-defined]
     assert "rejected by a reviewer" in done.text  # type: ignore[attr-defined]
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         record = session.get(ClaimRecord, claim_id)
         assert record is not None and record.rejected
     rejected = [e for e in entries(demo_on, "correction", "reject-claim") if e.actor == demo_on.investigator.name]
@@ -244,7 +244,7 @@ def test_a_reviewer_rejects_a_claim_and_an_approver_may_not(demo_on: Served) -> 
 
 
 def test_a_reviewer_links_a_mention_and_adds_a_claim(demo_on: Served) -> None:
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         doc = session.scalars(select(Document).where(Document.title.like("Intelligence unit%"))).one()
         doc_id, text = doc.id, doc.text
     url = f"/documents/{doc_id}"
@@ -265,7 +265,7 @@ def test_a_reviewer_links_a_mention_and_adds_a_claim(demo_on: Served) -> None:
         ("harms", "liberty"), ("orgs", "org-il-unit-8200"), ("places", "west-bank"), ("note", "Test: missed."),
     ])  # fmt: skip
     assert added.status_code == 200 and "Claim added." in added.text  # type: ignore[attr-defined]
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         record = session.get(ClaimRecord, f"{doc_id}:{start}-{start + len(sentence)}:alleges:reviewer")
         assert record is not None and record.quote == sentence and sorted(record.harms) == ["liberty", "privacy"]
 
@@ -312,7 +312,7 @@ def test_an_analyst_opens_a_case_from_a_relationship_and_works_in_it(demo_on: Se
     case_url = str(opened.url.path)  # type: ignore[attr-defined]
     assert case_url.startswith("/cases/case-") and "opened; you are its lead" in opened.text  # type: ignore[attr-defined]
 
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         doc_id = session.scalars(select(Document.id).where(Document.title.like("Update on our review%"))).one()
     added = post_form(iris, case_url, f"{case_url}/documents", {"document": doc_id, "note": "the company's word"})
     assert "Document added as evidence item" in added.text  # type: ignore[attr-defined]
@@ -335,7 +335,7 @@ def test_an_analyst_opens_a_case_from_a_relationship_and_works_in_it(demo_on: Se
         "conducted_on": "2025-09-30", "text": "Test record: nothing real is described.",
     })  # fmt: skip
     assert "Interview recorded" in interviewed.text  # type: ignore[attr-defined]
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         sealed = [i.record_sealed for i in session.scalars(select(Interview))]
     assert sealed and all("Interviewee B" not in s and "Test record" not in s for s in sealed)
 
@@ -432,7 +432,7 @@ def test_orders_are_followed_delivered_and_acknowledged_from_the_pages(demo_on: 
                       {"note": "seen in the console (test)", "back": decision_url})  # fmt: skip
     assert "sub-imod-translate is now suspended" in acked.text  # type: ignore[attr-defined]
     assert '<span class="state">acknowledged</span>' in acked.text  # type: ignore[attr-defined]
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         sub = session.get(Subscription, "sub-imod-translate")
         assert sub is not None and sub.status == "suspended"
     order_page = admin.get(f"/orders/{order_id.group(1)}").text
@@ -452,7 +452,7 @@ def test_a_request_is_recorded_triaged_and_decided_by_a_second_person(demo_on: S
     })  # fmt: skip
     assert "recorded; triage it next" in recorded.text  # type: ignore[attr-defined]
     request_url = str(recorded.url.path)  # type: ignore[attr-defined]
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         row = session.get(UseRequest, request_url.rsplit("/", 1)[1])
         assert row is not None and row.requester_sealed and "Requester R" not in row.requester_sealed
 
@@ -493,7 +493,7 @@ def test_the_audit_log_is_for_auditors_and_admins_filterable_and_verified(demo_o
     assert rows and set(rows) == {"sub-8200-ai"}
     assert "<code>status</code>: <del>active</del> → suspended" in filtered
 
-    engine = demo_on.app.state.engine
+    engine = demo_on.app.state.engines.writer
     with session_scope(engine) as session:
         victim = session.scalars(select(AuditEntry).where(AuditEntry.entity_id == "sub-8200-ai")).first()
         assert victim is not None

@@ -41,7 +41,7 @@ def counted(served: Served) -> Iterator[list[str]]:
         if not statement.startswith("BEGIN"):
             statements.append(statement)
 
-    engine = served.app.state.engine
+    engine = served.app.state.engines.writer
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
@@ -72,7 +72,7 @@ def test_the_page_makes_a_fixed_number_of_queries_however_much_the_relationship_
     assert cases_listed(page) == [demo_on.story.case_id] and 'class="state">acknowledged' in page
     assert len(before) <= MAX_QUERIES, "\n".join(before)
 
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         admin = access.actor_of(access.get_user(session, demo_on.admin.name))
         access.add_user(session, admin, OTHER, ["investigator"], PASSWORD)
         otto = access.actor_of(access.get_user(session, OTHER))
@@ -92,7 +92,7 @@ def test_the_page_makes_a_fixed_number_of_queries_however_much_the_relationship_
 
 
 def test_a_relationship_without_decisions_or_evidence_makes_one_query_fewer(demo_on: Served) -> None:
-    with session_scope(demo_on.app.state.engine) as session:
+    with session_scope(demo_on.app.state.engines.writer) as session:
         named = select(ClaimLink.entity_id).where(ClaimLink.kind == "organisation")
         quiet = session.scalars(
             select(Subscription.id).where(Subscription.customer_id.not_in(named)).order_by(Subscription.id)

@@ -37,8 +37,9 @@ def make_engine(url: str, *, readonly: bool = False, **kwargs: Any) -> Engine:
     On SQLite it begins a deferred transaction, a consistent snapshot that does not take the write lock.
     """
     url = normalise_url(url)
+    kwargs["json_deserializer"] = json_loads
     if is_sqlite(url):
-        engine = create_engine(url, json_deserializer=json_loads, **kwargs)
+        engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN until the first write, which lets two
         # writers read the same audit head; we emit BEGIN ourselves (see SQLAlchemy's pysqlite notes).
@@ -47,10 +48,10 @@ def make_engine(url: str, *, readonly: bool = False, **kwargs: Any) -> Engine:
             event.listen(engine, "connect", _sqlite_query_only)
         return engine
     if readonly:
-        engine = create_engine(url, isolation_level="AUTOCOMMIT", json_deserializer=json_loads, **kwargs)
+        kwargs["isolation_level"] = "AUTOCOMMIT"
+    engine = create_engine(url, **kwargs)
+    if readonly:
         event.listen(engine, "connect", _postgresql_read_only)
-    else:
-        engine = create_engine(url, json_deserializer=json_loads, **kwargs)
     checked_when_idle(engine)
     return engine
 
@@ -85,8 +86,7 @@ def checked_when_idle(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkin")
     def _returned(_dbapi_conn: Any, record: Any) -> None:
-        if record is not None:
-            record.info["returned"] = time.monotonic()
+        record.info["returned"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
     def _lent(dbapi_conn: Any, record: Any, _proxy: Any) -> None:

@@ -61,7 +61,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engines = Engines.open(settings.database_url, pool_size(threads), DB_POOL_OVERFLOW)
-    app.state.engine = app.state.engines.writer
     app.state.sessions = Sessions(settings)
     errors.install(app)
     # The pages' routes are the application's own, ahead of the API: FastAPI keeps an included router as a layer

@@ -30,7 +30,7 @@ async def login(request: Request) -> Response:
     form = await form_checked(request)
     name, password, target = form.get("name", ""), form.get("password", ""), safe_next(form.get("next"))
     try:
-        with session_scope(request.app.state.engine) as session:
+        with session_scope(request.app.state.engines.writer) as session:
             actor = authenticate_password(session, name, password)
     except AccessDenied:
         context = {"next": target, "error": "Wrong name or password, or the user is disabled.", "name": name}

@@ -71,7 +71,7 @@ async def deliver(request: Request) -> Response:
         enforce.require_operator(actor, "deliver enforcement orders")  # refused: the error page says why (403)
         name = actor.name
     config, connector = enforcement(request)  # a connector that is not set up: 503, naming the setting
-    report = enforce.deliver(request.app.state.engine, name, config, connector=connector)
+    report = enforce.deliver(request.app.state.engines.writer, name, config, connector=connector)
     said = (
         f"Delivered through {connector.name}: {len(report.acknowledged)} acknowledged, {len(report.sent)} sent and "
         f"waiting for an acknowledgement, {len(report.retrying)} to retry, {len(report.dead)} to the dead letters."

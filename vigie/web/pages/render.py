@@ -119,7 +119,7 @@ def render_error(request: Request, status: int, detail: str) -> HTMLResponse:
     user_id = sessions(request).read(request).get("uid")
     if user_id and status != 401:
         try:
-            with session_scope(request.app.state.engine) as session:
+            with session_scope(request.app.state.engines.writer) as session:
                 actor = actor_by_id(session, user_id)
         except (AccessDenied, SQLAlchemyError):
             actor = None
