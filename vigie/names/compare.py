@@ -137,10 +137,11 @@ def compare_analysed(
 def compare_known(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[str], body_b: frozenset[str]) -> Match:
     """`compare_analysed` of two names of one kind whose `bodies_of` their records' countries the
     caller knows already: screening works them out once a name, not once a pair."""
-    if a.kind == "person":
+    pa, pb = a.profile or profile(a), b.profile or profile(b)
+    if pa.kind == "person":
         score, features = _persons(a, b)
         return Match(a.text, b.text, a.kind, score, tuple(features))
-    return compare_profiled(a, b, a.profile or profile(a), b.profile or profile(b), gaz, body_a, body_b)
+    return compare_profiled(a, b, pa, pb, gaz, body_a, body_b)
 
 
 def compare_profiled(
@@ -155,7 +156,7 @@ def compare_profiled(
       their words and disagreements and go no further (`compare_plain`).
     """
     if pa.twin is not None and pa.twin == pb.twin and not (body_a and body_b):
-        return _new(Match, (a.text, b.text, a.kind, 1.0, twins(pa, pb)))
+        return _new(Match, (pa.text, pb.text, pa.kind, 1.0, twins(pa, pb)))
     if pa.plain and pb.plain and not (body_a or body_b):
         return compare_plain(a, b, pa, pb)
     return _organisations(a, b, gaz, body_a, body_b)
@@ -165,9 +166,9 @@ def compare_plain(a: Analysed, b: Analysed, pa: Profile, pb: Profile) -> Match:
     """`compare_known` of two organisation names (`pa` and `pb` their profiles) that are neither
     acronyms, nor known bodies, nor twins: their words and their disagreements."""
     score, features = _unlike(pa, pb)
-    if (a.numbers and b.numbers) or (a.countries and b.countries):
-        score, features = _disagreements(a, b, score, features)
-    return _new(Match, (a.text, b.text, a.kind, _round4(score), tuple(features)))
+    if (pa.numbers and pb.numbers) or (pa.countries and pb.countries):
+        score, features = _disagreements(pa, pb, score, features)
+    return _new(Match, (pa.text, pb.text, pa.kind, _round4(score), tuple(features)))
 
 
 def bodies_of(name: Analysed, gaz: Gazetteer, countries: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -208,9 +209,10 @@ def _organisations(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[s
         if known.acronym and 0 < len(body_ids) <= FEW_BODIES and not (body_a and body_b) and other.acronym is None:
             # "MPS" is London's Metropolitan Police Service (or China's Ministry of Public Security);
             # "Mapoza Pubu Solutions" spells it too, but a name of those bodies would be known as one.
-            which = ", ".join(f"{b} ({gaz.bodies[b].label})" for b in sorted(body_ids))
+            # (Lists, not generators, here and in `_listed`: compiled functions take no closures.)
+            which = ", ".join([f"{b} ({gaz.bodies[b].label})" for b in sorted(body_ids)])
             detail = f"{known.text!r} is {which}, and {other.text!r} is not one of their names"
-            if score > CAP_ACRONYM_OF_BODY and any(f.name.startswith("acronym") for f in features):
+            if score > CAP_ACRONYM_OF_BODY and any([f.name.startswith("acronym") for f in features]):
                 return _capped(a, b, score, features, CAP_ACRONYM_OF_BODY, "the acronym of a known body", detail)
         if len(body_ids) == 1 and not (body_a and body_b) and score < MATCH:
             # One name is a known body under a name the other does not share ("Tsahal"): compare the
@@ -228,7 +230,8 @@ def _organisations(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[s
                     caps.append(CAP_COUNTRIES)
                     detail = f"{body.id} is in {body.country}, not in {other.text!r}"
                     best[1].append(Feature("countries differ", CAP_COUNTRIES, detail))
-                best = (min([best[0], *caps]), best[1], best[2])
+                caps.append(best[0])
+                best = (min(caps), best[1], best[2])
             if best is not None and best[0] > score:
                 via = Feature(
                     "public body",
@@ -277,7 +280,7 @@ def _direct(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
     else:
         score, features = _profiled_words(a.profile or profile(a), b.profile or profile(b))
     if (a.numbers and b.numbers) or (a.countries and b.countries):
-        return _disagreements(a, b, score, features)
+        return _disagreements(a.profile or profile(a), b.profile or profile(b), score, features)
     return score, features
 
 
@@ -290,19 +293,24 @@ _CAPS = {cap: f"caps the score at {cap}: " for cap in (CAP_NUMBERS, CAP_COUNTRIE
 _CAPS_NUMBERS, _CAPS_COUNTRIES, _CAPS_BODIES = _CAPS[CAP_NUMBERS], _CAPS[CAP_COUNTRIES], _CAPS[CAP_BODIES]
 
 
-def _disagreements(a: Analysed, b: Analysed, score: float, features: list[Feature]) -> tuple[float, list[Feature]]:
+def _disagreements(a: Profile, b: Profile, score: float, features: list[Feature]) -> tuple[float, list[Feature]]:
     """The hard disagreements, which cap the score whatever agreed: other numbers, other countries."""
     if a.numbers and b.numbers and a.numbers != b.numbers:
         cap = CAP_NUMBERS
-        detail = f"{', '.join(sorted(n[4:] for n in a.numbers))} vs {', '.join(sorted(n[4:] for n in b.numbers))}"
+        detail = f"{_listed(a.numbers, 4)} vs {_listed(b.numbers, 4)}"
         features.append(_new(Feature, ("numbers differ", cap, _CAPS_NUMBERS + detail)))
         score = min(score, cap)
     if a.countries and b.countries and not (a.countries & b.countries):
         cap = CAP_COUNTRIES
-        detail = f"{', '.join(sorted(c[8:] for c in a.countries))} vs {', '.join(sorted(c[8:] for c in b.countries))}"
+        detail = f"{_listed(a.countries, 8)} vs {_listed(b.countries, 8)}"
         features.append(_new(Feature, ("countries differ", cap, _CAPS_COUNTRIES + detail)))
         score = min(score, cap)
     return score, features
+
+
+def _listed(codes: frozenset[str], prefix: int) -> str:
+    """Prefixed codes ("number:8200", "country:il") as a list for a reader, without their prefix."""
+    return ", ".join(sorted([code[prefix:] for code in codes]))
 
 
 FUNCTIONS_DIFFER = Feature("functions differ", CAP_FUNCTIONS, f"caps the score at {CAP_FUNCTIONS}")
@@ -334,13 +342,15 @@ class Profile:
     """
 
     __slots__ = (
-        "alone_first", "alone_second", "by_class", "by_key", "classes", "distinct", "first_legal", "halves",
-        "key_set", "keys", "left", "plain", "reprs", "roles", "same", "spans", "surfaces", "total", "twin", "weights",
-        "wordlike", "words", "written",
+        "acronym", "alone_first", "alone_second", "by_class", "by_key", "classes", "countries", "distinct",
+        "first_legal", "halves", "key_set", "keys", "kind", "left", "numbers", "plain", "reprs", "roles", "same",
+        "spans", "surfaces", "text", "total", "twin", "weights", "wordlike", "words", "written",
     )  # fmt: skip
 
     def __init__(self, name: Analysed) -> None:
         tokens = tuple(t for t in name.tokens if t.role != STOP)
+        self.text, self.kind, self.acronym = name.text, name.kind, name.acronym
+        self.numbers, self.countries = name.numbers, name.countries
         self.keys = tuple(t.key for t in tokens)
         self.roles = tuple(t.role for t in tokens)
         self.weights = tuple(WEIGHTS[t.role] for t in tokens)
@@ -651,10 +661,12 @@ def _org_partner(a: Profile, i: int, b: Profile) -> tuple[float, int]:
             k = b.by_class.get(c, -1)
             if k >= 0 and (j < 0 or k < j):
                 j = k
-        return (1.0, j) if j >= 0 else (0.0, -1)
-    if role == LEGAL:
+        if j >= 0:
+            return 1.0, j
+    elif role == LEGAL:
         j = b.first_legal
-        return (0.5, j) if j >= 0 else (0.0, -1)
+        if j >= 0:
+            return 0.5, j
     return 0.0, -1  # a number, a country: the same key or nothing
 
 

@@ -13,7 +13,7 @@ Three steps, each cheaper than the next is precise:
    counting for less) over the weight of both sides', each part weighing by its rarity among the
    candidates (so that sharing "Systems" says less than sharing "Valtoria"). Pairs under `FLOOR`
    are dropped, except those that share an acronym or a public body, which the words alone cannot
-   judge. All the pairs of a slice are pre-scored at once with numpy (`Index.prescores`).
+   judge. All the pairs of a slice are pre-scored in one compiled loop (`Index.prescores`).
 3. *Comparing* what is left with `compare`, which gives the score and its explanation; what the
    comparison needs of a name (its public bodies, its profile) is worked out once a name.
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -41,7 +41,7 @@ from vigie.names.compare import (
     narrow,
 )
 from vigie.names.gazetteer import Gazetteer, gazetteer
-from vigie.names.keyset import KeySet
+from vigie.names.keyset import EMPTY, MASK, MIX, KeySet
 from vigie.store.bulk import paused_gc
 
 MAX_BLOCK = 500  # a key shared by more candidates than this is too common to block on
@@ -58,6 +58,8 @@ WEIGHTS = {"w": 1.0, "n": 1.0, "g": 1.0, "a": 1.0, "i": 1.0, "b": 2.0}
 DECISIVE = frozenset("aib")
 
 IntArray = npt.NDArray[np.int64]
+# This module compiled by Cython (setup.py): `_prescore` then reads numpy's arrays as C arrays.
+COMPILED = not __file__.endswith(".py")
 _new = tuple.__new__  # a named tuple (`Hit`, `Match`) made in C, as in vigie/names/compare.py
 FloatArray = npt.NDArray[np.float64]
 
@@ -247,7 +249,7 @@ class Queries:
     the first, the part counts for `part_value` (its weight, or `TYPO_SHARE` of it when the first
     is already a spelling); when it has only another, for `part_share` (`TYPO_SHARE` of it). Both
     are -1 for an acronym or a body, which decides alone. Worked out with blocking, once a name,
-    so that pre-scoring is arithmetic on arrays for the whole slice at once.
+    so that pre-scoring reads flat arrays, in C when compiled (`_prescore`).
     """
 
     row: IntArray  # the subject of each name
@@ -389,39 +391,19 @@ class Index:
         spelling counts `TYPO_SHARE` of its weight. Words that only one side has count against the
         pair, as they do in `compare`.
 
-        All pairs at once, in two rounds: each part's first key (a word's own), then the other keys
-        of the parts whose first the candidate lacks, looked up in the set of the index's (key,
-        candidate) codes. What the parts share is summed pair by pair, in the name's order, as a
-        loop over the parts would sum it, to the last bit.
+        One loop over the pairs and their parts (`_prescore`), compiled to C (docs/decisions/0007):
+        each part's first key (a word's own) is looked up in the index's set of (key, candidate)
+        codes, its other keys only when the candidate lacks the first.
         """
-        pairs = len(names)
-        if not pairs:
-            return np.zeros(0, dtype=np.float64)
-        n = len(self.entries)
-        counts = q.p_count[names]
-        ends = np.cumsum(counts)
-        part = np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(q.p_start[names] - (ends - counts), counts)
-        pair_of = np.repeat(np.arange(pairs, dtype=np.int64), counts)
-        where = positions[pair_of]
-        first = q.part_first[part]
-        found = self.has.contains(q.key[first] * n + where)
-        value = np.where(found, q.part_value[part], 0.0)
-        size = q.part_size[part]
-        again = np.flatnonzero(~found & (size > 1))
-        if len(again):
-            rest = size[again] - 1
-            rest_ends = np.cumsum(rest)
-            at = np.arange(int(rest_ends[-1]), dtype=np.int64) + np.repeat(first[again] + 1 - (rest_ends - rest), rest)
-            hit = self.has.contains(q.key[at] * n + np.repeat(where[again], rest))
-            of = np.repeat(np.arange(len(again), dtype=np.int64), rest)
-            met = again[np.bincount(of[hit], minlength=len(again)) > 0]
-            value[met] = q.part_share[part[met]]
-            found[met] = True
-        # (What a decisive part adds is wrong, and of no matter: the pre-score is 1 when one is found.)
-        shared = np.bincount(pair_of, weights=value, minlength=pairs)
-        pre = np.minimum(2.0 * shared / np.maximum(q.mass[names] + self.mass[positions], 1e-9), 1.0)
-        pre[pair_of[found & (q.part_share[part] < 0)]] = 1.0
-        return pre
+        out = np.zeros(len(names), dtype=np.float64)
+        if len(names):
+            has, c = self.has, _as_read
+            _prescore(
+                c(names), c(positions), c(q.p_start), c(q.p_count), c(q.part_first), c(q.part_size), c(q.key),
+                c(q.part_value), c(q.part_share), c(q.mass), c(self.mass), c(has.table),
+                len(self.entries), has.shift, has.reach, out,
+            )  # fmt: skip
+        return out
 
     def prescore_pairs(self, q: Queries, rows: IntArray, positions: IntArray) -> FloatArray:
         """The pre-score of each (subject, candidate) pair: that of the subject's name that shares most."""
@@ -465,6 +447,67 @@ class Index:
         best = np.full(len(by_row), -1.0)
         np.maximum.at(best, inverse, pre)
         return by_row // n, by_row % n, best
+
+
+def _as_read(array: npt.NDArray[Any]) -> Any:
+    """An array as `_prescore` reads it: as it is when compiled, else as a list (numpy's int64 would
+    overflow in the hash's multiplication, which Python's int and C's unsigned arithmetic do not)."""
+    return array if COMPILED else array.tolist()
+
+
+def _prescore(
+    names: Any,
+    positions: Any,
+    p_start: Any,
+    p_count: Any,
+    part_first: Any,
+    part_size: Any,
+    key: Any,
+    part_value: Any,
+    part_share: Any,
+    name_mass: Any,
+    entry_mass: Any,
+    table: Any,
+    n: int,
+    shift: int,
+    reach: int,
+    out: FloatArray,
+) -> None:
+    """`Index.prescores`, pair by pair, into `out`: the arrays are those of `Queries` and of the index,
+    numpy's when compiled (screen.pxd types them) and lists when not. A part counts its value when the
+    candidate has its first key, its share when it has only another; the parts are summed in the
+    name's order; a decisive part found (an acronym or a body, of negative share) makes the pair 1.
+
+    The candidate's keys are looked up in the index's `KeySet` as `KeySet.__contains__` does, written
+    out here so that the compiled loop makes no call: at the code's home slot, and when another code
+    is there, in the `reach` slots after it.
+    """
+    for p in range(len(names)):
+        name, where = names[p], positions[p]
+        shared = 0.0
+        decisive = False
+        first_part = p_start[name]
+        for part in range(first_part, first_part + p_count[name]):
+            first = part_first[part]
+            for k in range(first, first + part_size[part]):
+                code = key[k] * n + where
+                slot = ((code * MIX) & MASK) >> shift
+                found = table[slot] == code
+                if not found and table[slot] != EMPTY:
+                    for at in range(slot + 1, slot + reach + 1):
+                        if table[at] == code:
+                            found = True
+                            break
+                if found:
+                    shared += part_value[part] if k == first else part_share[part]
+                    decisive = decisive or part_share[part] < 0.0
+                    break
+        if decisive:
+            out[p] = 1.0
+        else:
+            mass = name_mass[name] + entry_mass[where]
+            pre = 2.0 * shared / (mass if mass > 1e-9 else 1e-9)
+            out[p] = pre if pre < 1.0 else 1.0
 
 
 def score(subject: Prepared, index: Index, position: int) -> Hit | None:

@@ -1,0 +1,81 @@
+"""The names modules run compiled (setup.py, docs/decisions/0007-compiled-names.md), from their sources
+as they are, and their sources still run as plain Python with the same results.
+
+The rest of the suite exercises the compiled build; these tests catch a build that is missing (the
+suite would pass, slower, on the plain modules) or older than an edit of its sources (the suite would
+test code that is no longer the source), and keep the plain fallback honest.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import vigie.names.screen  # noqa: F401  (loads both compiled modules)
+from tests.names.test_fast import TRICKY
+from vigie.names.analyse import analyse
+from vigie.names.gazetteer import gazetteer
+
+COMPILED = ("vigie.names.compare", "vigie.names.screen")
+
+
+@pytest.mark.parametrize("name", COMPILED)
+def test_the_module_in_use_is_compiled_from_its_present_sources(name: str) -> None:
+    built = Path(sys.modules[name].__file__ or "")
+    assert built.suffix == ".so", f"{name} runs uncompiled from {built}: run scripts/setup"
+    source = built.parent / (name.rsplit(".", 1)[1] + ".py")
+    for path in (source, source.with_suffix(".pxd")):
+        assert built.stat().st_mtime >= path.stat().st_mtime, (
+            f"{built.name} is older than {path.name}: run scripts/setup"
+        )
+
+
+def _plain(name: str) -> ModuleType:
+    """The module's source, run as plain Python under another name."""
+    path = Path(sys.modules[name].__file__ or "").with_name(name.rsplit(".", 1)[1] + ".py")
+    spec = importlib.util.spec_from_file_location(name.replace(".", "_") + "_plain", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (dataclasses look their module up there)
+    spec.loader.exec_module(module)
+    assert (module.__file__ or "").endswith(".py")
+    return module
+
+
+def test_the_plain_source_scores_and_explains_as_the_compiled_module() -> None:
+    compiled, plain = sys.modules["vigie.names.compare"], _plain("vigie.names.compare")
+    gaz = gazetteer()
+    for a, b in TRICKY:
+        # Names analysed afresh for each side: a name keeps the profile of the first module that compares it.
+        analyse.cache_clear()
+        expected = compiled.compare_analysed(analyse(a), analyse(b), gaz)
+        analyse.cache_clear()
+        got = plain.compare_analysed(analyse(a), analyse(b), gaz)
+        assert type(got.features) is tuple
+        assert (got.score, [tuple(f) for f in got.features]) == (
+            expected.score,
+            [tuple(f) for f in expected.features],
+        ), (a, b)
+    analyse.cache_clear()
+
+
+def test_the_plain_source_pre_scores_and_screens_as_the_compiled_module() -> None:
+    """The pre-scoring loop reads lists when plain and numpy's arrays as C arrays when compiled."""
+    compiled, plain = sys.modules["vigie.names.screen"], _plain("vigie.names.screen")
+    assert compiled.COMPILED and not plain.COMPILED
+    names = sorted({n for pair in TRICKY for n in pair if n.strip()})
+    subjects = [compiled.Entry(f"s{i}", (n,)) for i, n in enumerate(names)]
+    candidates = [compiled.Entry(f"c{i}", (n,)) for i, n in enumerate(reversed(names))]
+    results = []
+    for module in (compiled, plain):
+        index = module.Index(candidates, gazetteer())
+        prepared = [module.prepare(e, index.gaz) for e in subjects]
+        rows, cands, pre = index.candidates(prepared)
+        hits = module.screen(subjects, index).hits
+        results.append((rows.tolist(), cands.tolist(), pre.tolist(), [(h.subject, h.candidate, h.score) for h in hits]))
+    assert len(results[0][0]) > len(names)  # pairs found beyond each name and itself
+    assert results[0] == results[1]
