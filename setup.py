@@ -6,10 +6,14 @@ of their hot functions and of `Profile`. Annotations are left to mypy (`annotati
 the `.pxd` files alone say what is compiled to what.
 """
 
+from pathlib import Path
+
 from Cython.Build import cythonize
 from setuptools import setup
 
-COMPILED = ["vigie/names/compare.py", "vigie/names/screen.py"]
+# A module is compiled when a `.pxd` file beside it gives its C types (scripts/setup and
+# tests/names/test_compiled.py find them the same way).
+COMPILED = sorted(str(pxd.with_suffix(".py")) for pxd in Path("vigie").rglob("*.pxd"))
 
 extensions = cythonize(COMPILED, compiler_directives={"language_level": 3, "annotation_typing": False}, quiet=True)
 for extension in extensions:
