@@ -8,6 +8,7 @@ test code that is no longer the source), and keep the plain fallback honest.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import sys
@@ -86,3 +87,26 @@ def test_the_plain_source_pre_scores_and_screens_as_the_compiled_module() -> Non
         results.append((rows.tolist(), cands.tolist(), pre.tolist(), [(h.subject, h.candidate, h.score) for h in hits]))
     assert len(results[0][0]) > len(names)  # pairs found beyond each name and itself
     assert results[0] == results[1]
+
+
+def test_compiled_records_are_left_out_of_the_cycle_collector() -> None:
+    """Screening keeps a Match (and a Hit) for each pair compared: made in C (compare.pxd's `_new`),
+    neither they nor their features are tracked, so collections do not walk them; made in plain Python
+    by `tuple.__new__`, they are. Both compare and hash alike."""
+    compiled, plain = sys.modules["vigie.names.compare"], _plain("vigie.names.compare")
+    a, b = "Kedoko Industries GmbH", "Keoko Industries GmbH"
+    analyse.cache_clear()
+    made = compiled.compare_analysed(analyse(a), analyse(b), gazetteer())
+    analyse.cache_clear()
+    slow = plain.compare_analysed(analyse(a), analyse(b), gazetteer())
+    analyse.cache_clear()
+    assert len(made.features) > 1
+    assert not gc.is_tracked(made) and not gc.is_tracked(made.features)
+    assert not any(gc.is_tracked(f) for f in made.features)
+    assert gc.is_tracked(slow)
+    assert type(made) is compiled.Match and type(made.features[0]) is compiled.Feature
+    assert tuple(made) == tuple(slow) and hash(tuple(made)) == hash(tuple(slow))
+    screen = sys.modules["vigie.names.screen"]
+    index = screen.Index([screen.Entry("c", (b,))], gazetteer())
+    (hit,) = screen.screen([screen.Entry("s", (a,))], index).hits
+    assert type(hit) is screen.Hit and not gc.is_tracked(hit) and hit.match == made

@@ -14,12 +14,13 @@ from itertools import pairwise
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 import tests.names.reference as plain
 from tests.names.test_compare import APART, PEOPLE_APART, PEOPLE_SAME, SAME
 from vigie.names import compare
 from vigie.names.analyse import analyse
-from vigie.names.compare import _round4, compare_analysed
+from vigie.names.compare import TYPO, _round4, _typo, compare_analysed
 from vigie.names.gazetteer import gazetteer
 from vigie.names.keyset import KeySet
 from vigie.names.screen import FLOOR, Entry, Index, _apart, prepare, score
@@ -191,3 +192,43 @@ def test_key_set_answers_as_a_set(held: list[int], asked: list[int]) -> None:
     """Codes crowded into a small table (long probe chains), asked about whether held or not."""
     keys = KeySet(np.array(sorted(set(held)), dtype=np.int64))
     assert [q in keys for q in asked + held] == [q in set(held) for q in asked + held]
+
+
+def _edited(word: str, where: int, how: int, letter: str) -> str:
+    """`word` with one edit at `where`: a letter changed, added, dropped, or swapped with the next."""
+    i = where % (len(word) + 1)
+    if how == 0:
+        return word[:i] + letter + word[i + 1 :]
+    if how == 1:
+        return word[:i] + letter + word[i:]
+    if how == 2:
+        return word[:i] + word[i + 1 :]
+    return word[:i] + word[i + 1 : i + 2] + word[i : i + 1] + word[i + 2 :]
+
+
+letters = st.sampled_from("aeioukdstrnéждаו")
+words = st.text(letters, min_size=0, max_size=24)
+edits = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 3), letters), max_size=3)
+
+
+@settings(max_examples=800, deadline=None)
+@given(word=words, changes=edits, other=words)
+def test_a_typo_is_told_as_rapidfuzz_tells_it(word: str, changes: list[tuple[int, int, str]], other: str) -> None:
+    """`_typo`'s pass over the letters gives rapidfuzz's OSA similarity where that is TYPO or more,
+    to the last bit, and 0 where it is less: on words a few edits apart, and on unrelated words."""
+    edited = word
+    for where, how, letter in changes:
+        edited = _edited(edited, where, how, letter)
+    for x, y in ((word, edited), (edited, word), (word, other)):
+        ratio = OSA.normalized_similarity(x, y)
+        assert _typo(x, y) == (ratio if ratio >= TYPO else 0.0), (x, y)
+
+
+def test_typos_in_words_of_every_length_up_to_the_longest_checked_by_hand() -> None:
+    for size in range(1, 16):
+        word = "".join("kedoslativ"[i % 10] for i in range(size))
+        for i in range(size + 1):
+            for how in range(4):
+                x = _edited(word, i, how, "z")
+                ratio = OSA.normalized_similarity(word, x)
+                assert _typo(word, x) == (ratio if ratio >= TYPO else 0.0), (word, x)

@@ -7,8 +7,45 @@
 
 cimport cython
 
+# `_new(cls, fields)`: a record (`Feature`, `Match`, screen's `Hit`: named tuples) made from a tuple
+# of its fields. `tuple.__new__` gets there through a Python call, an argument tuple sliced and
+# parsed, and a copy: most of what a pair compared spends on its records. This copies the fields
+# straight into the new record. It also untracks the record from the cycle collector, as CPython
+# does for a plain tuple that holds only strings and numbers: a record's fields are strings, floats
+# and tuples of records, made before it, so no reference cycle can pass through it; without that,
+# each collection walks every Match a screening has kept. A field that is a plain tuple of such
+# records (a Match's features) is untracked with it, as the collector would on its first pass.
+cdef extern from *:
+    """
+    static int vigie_untracked(PyObject *o) {
+        return !PyObject_IS_GC(o) || !PyObject_GC_IsTracked(o);
+    }
+    static PyObject *vigie_record(PyTypeObject *cls, PyObject *fields) {
+        if (!PyType_IsSubtype(cls, &PyTuple_Type)) {
+            PyErr_SetString(PyExc_TypeError, "a record is a tuple");
+            return NULL;
+        }
+        Py_ssize_t n = PyTuple_GET_SIZE(fields);
+        PyObject *out = cls->tp_alloc(cls, n);
+        if (out == NULL) return NULL;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *item = PyTuple_GET_ITEM(fields, i);
+            if (PyTuple_CheckExact(item) && !vigie_untracked(item)) {
+                Py_ssize_t k = 0, size = PyTuple_GET_SIZE(item);
+                while (k < size && vigie_untracked(PyTuple_GET_ITEM(item, k))) k++;
+                if (k == size) PyObject_GC_UnTrack(item);
+            }
+            Py_INCREF(item);
+            PyTuple_SET_ITEM(out, i, item);
+        }
+        PyObject_GC_UnTrack(out);
+        return out;
+    }
+    """
+    object _new "vigie_record"(type cls, tuple fields)
+
 cdef class Profile:
-    cdef public str text, kind
+    cdef public str text, kind, quoted
     cdef public object acronym, twin
     cdef public frozenset numbers, countries, key_set, written
     cdef public tuple classes, halves, keys, left, reprs, roles, same, spans, surfaces, weights, wordlike, words
@@ -29,7 +66,7 @@ cpdef object compare_profiled(object a, object b, Profile pa, Profile pb, object
 cpdef object compare_plain(object a, object b, Profile pa, Profile pb)
 
 @cython.locals(score=double, shared=frozenset, features=list)
-cpdef object _organisations(object a, object b, object gaz, frozenset body_a, frozenset body_b)
+cpdef object _organisations(object a, object b, Profile pa, Profile pb, object gaz, frozenset body_a, frozenset body_b)
 
 cpdef object _same_body(object gaz, str body_id)
 
@@ -60,3 +97,6 @@ cpdef tuple _unlike(Profile pa, Profile pb)
     k=Py_ssize_t, j=Py_ssize_t,
 )
 cpdef tuple _org_partner(Profile a, Py_ssize_t i, Profile b)
+
+@cython.locals(longest=Py_ssize_t, shorter=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, ratio=double)
+cpdef double _typo(str x, str y)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from itertools import repeat
 from typing import Any, NamedTuple
 
+import cython
 from rapidfuzz.distance import OSA
 
 from vigie.names.analyse import (
@@ -53,9 +54,9 @@ class Feature(NamedTuple):
     """One reason: what it is, how much it counted (or the cap it set), and the words behind it.
 
     A named tuple rather than a dataclass: a screening makes a few a pair compared, and this module
-    makes them with `_new(Feature, (name, value, detail))`, tuple's own constructor, without a
-    Python `__init__` (a third of the cost) or an instance dict (see "How the scoring is kept
-    cheap" in docs/names.md). `Feature(name, value, detail)` works as before.
+    makes them with `_new(Feature, (name, value, detail))` (see there), without a Python `__init__`
+    (a third of the cost) or an instance dict (see "How the scoring is kept cheap" in
+    docs/names.md). `Feature(name, value, detail)` works as before.
     """
 
     name: str
@@ -108,9 +109,12 @@ def _round4(score: float) -> float:
     return round(score, 4)
 
 
-# Makes a named tuple from a tuple of its fields in C: `Match(...)` and `Feature(...)` go through
-# the class's own `__new__`, a Python function, which costs a screening more than the tuple does.
-_new = tuple.__new__
+# Makes a named tuple from a tuple of its fields: `Match(...)` and `Feature(...)` go through the
+# class's own `__new__`, a Python function, which costs a screening more than the tuple does.
+# Compiled, `_new` is compare.pxd's C function instead, which copies the fields straight in and
+# keeps the record out of the cycle collector's sight (see there).
+if not cython.compiled:
+    _new = tuple.__new__
 
 
 def compare(a: str, b: str, kind: str = "organisation") -> Match:
@@ -140,7 +144,7 @@ def compare_known(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[st
     pa, pb = a.profile or profile(a), b.profile or profile(b)
     if pa.kind == "person":
         score, features = _persons(a, b)
-        return Match(a.text, b.text, a.kind, score, tuple(features))
+        return _new(Match, (a.text, b.text, a.kind, score, tuple(features)))
     return compare_profiled(a, b, pa, pb, gaz, body_a, body_b)
 
 
@@ -159,7 +163,7 @@ def compare_profiled(
         return _new(Match, (pa.text, pb.text, pa.kind, 1.0, twins(pa, pb)))
     if pa.plain and pb.plain and not (body_a or body_b):
         return compare_plain(a, b, pa, pb)
-    return _organisations(a, b, gaz, body_a, body_b)
+    return _organisations(a, b, pa, pb, gaz, body_a, body_b)
 
 
 def compare_plain(a: Analysed, b: Analysed, pa: Profile, pb: Profile) -> Match:
@@ -188,23 +192,25 @@ def narrow(found: frozenset[str], gaz: Gazetteer, countries: frozenset[str]) -> 
 # ------------------------------------------------------------------------------------ organisations
 
 
-def _organisations(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[str], body_b: frozenset[str]) -> Match:
+def _organisations(
+    a: Analysed, b: Analysed, pa: Profile, pb: Profile, gaz: Gazetteer, body_a: frozenset[str], body_b: frozenset[str]
+) -> Match:
     if body_a and body_b:
         shared = body_a & body_b
         # A name that could be a dozen bodies ("Department of Defence") is not, on its own, the
         # Australian one; a name that could be two ("Bundesnachrichtendienst": Germany's BND, or
         # Switzerland's NDB) is the one the other name pins down.
         if shared and min(len(body_a), len(body_b)) == 1 and max(len(body_a), len(body_b)) <= FEW_BODIES:
-            return _new(Match, (a.text, b.text, a.kind, SAME_BODY, (_same_body(gaz, min(shared)),)))
+            return _new(Match, (pa.text, pb.text, pa.kind, SAME_BODY, (_same_body(gaz, min(shared)),)))
         if not shared and len(body_a) == 1 and len(body_b) == 1:
             (x,), (y,) = body_a, body_b
             score, features = _direct(a, b)  # a list of its own, which the cap is added to
-            detail = f"{_CAPS_BODIES}{a.text!r} is {gaz.bodies[x].called}, {b.text!r} is {gaz.bodies[y].called}"
+            detail = f"{_CAPS_BODIES}{pa.quoted} is {gaz.bodies[x].called}, {pb.quoted} is {gaz.bodies[y].called}"
             features.append(_new(Feature, ("different public bodies", CAP_BODIES, detail)))
-            return _new(Match, (a.text, b.text, a.kind, _round4(min(score, CAP_BODIES)), tuple(features)))
+            return _new(Match, (pa.text, pb.text, pa.kind, _round4(min(score, CAP_BODIES)), tuple(features)))
     score, features = _direct(a, b)
     if not (body_a or body_b):
-        return _new(Match, (a.text, b.text, a.kind, _round4(score), tuple(features)))
+        return _new(Match, (pa.text, pb.text, pa.kind, _round4(score), tuple(features)))
     for known, other, body_ids in ((a, b, body_a), (b, a, body_b)):
         if known.acronym and 0 < len(body_ids) <= FEW_BODIES and not (body_a and body_b) and other.acronym is None:
             # "MPS" is London's Metropolitan Police Service (or China's Ministry of Public Security);
@@ -229,18 +235,17 @@ def _organisations(a: Analysed, b: Analysed, gaz: Gazetteer, body_a: frozenset[s
                 if other.countries and f"country:{body.country}" not in other.countries:
                     caps.append(CAP_COUNTRIES)
                     detail = f"{body.id} is in {body.country}, not in {other.text!r}"
-                    best[1].append(Feature("countries differ", CAP_COUNTRIES, detail))
+                    best[1].append(_new(Feature, ("countries differ", CAP_COUNTRIES, detail)))
                 caps.append(best[0])
                 best = (min(caps), best[1], best[2])
             if best is not None and best[0] > score:
-                via = Feature(
-                    "public body",
-                    0.0,
+                detail = (
                     f"{known.text!r} is {body.id} ({body.label}, {body.country}; source {body.source}), "
-                    f"also called {best[2]!r}",
+                    f"also called {best[2]!r}"
                 )
+                via = _new(Feature, ("public body", 0.0, detail))
                 score, features = best[0], [via, *best[1]]
-    return _new(Match, (a.text, b.text, a.kind, _round4(score), tuple(features)))
+    return _new(Match, (pa.text, pb.text, pa.kind, _round4(score), tuple(features)))
 
 
 def _same_body(gaz: Gazetteer, body_id: str) -> Feature:
@@ -249,7 +254,7 @@ def _same_body(gaz: Gazetteer, body_id: str) -> Feature:
     if found is None:
         body = gaz.bodies[body_id]
         detail = f"both name {body.id} ({body.label}, {body.country}; source {body.source})"
-        found = gaz.memo[("same public body", body_id)] = Feature("same public body", SAME_BODY, detail)
+        found = gaz.memo[("same public body", body_id)] = _new(Feature, ("same public body", SAME_BODY, detail))
     return found
 
 
@@ -266,7 +271,7 @@ def _direct(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
     if a.acronym and b.acronym:
         if a.acronym == b.acronym:
             score = SAME_ACRONYM
-            features.append(Feature("same acronym", score, a.acronym.upper()))
+            features.append(_new(Feature, ("same acronym", score, a.acronym.upper())))
         else:
             score, features = _words(a, b)
     elif a.acronym or b.acronym:
@@ -274,7 +279,8 @@ def _direct(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
         spelled = spell(short.acronym or "", long)
         if spelled:
             score = ACRONYM
-            features.append(Feature("acronym", score, f"{short.acronym.upper() if short.acronym else ''} = {spelled}"))
+            letters = short.acronym.upper() if short.acronym else ""
+            features.append(_new(Feature, ("acronym", score, f"{letters} = {spelled}")))
         else:
             score, features = _words(a, b)
     else:
@@ -313,19 +319,54 @@ def _listed(codes: frozenset[str], prefix: int) -> str:
     return ", ".join(sorted([code[prefix:] for code in codes]))
 
 
-FUNCTIONS_DIFFER = Feature("functions differ", CAP_FUNCTIONS, f"caps the score at {CAP_FUNCTIONS}")
-WORDS_DIFFER = Feature("words differ", DIFFERENT_WORDS, f"multiplies the score by {DIFFERENT_WORDS}")
+FUNCTIONS_DIFFER = _new(Feature, ("functions differ", CAP_FUNCTIONS, f"caps the score at {CAP_FUNCTIONS}"))
+WORDS_DIFFER = _new(Feature, ("words differ", DIFFERENT_WORDS, f"multiplies the score by {DIFFERENT_WORDS}"))
 
 
 _osa = OSA.normalized_similarity
 
 
 def _similar(x: str, y: str) -> float:
-    if x == y:
-        return 1.0
     if min(len(x), len(y)) < 4:
+        return 1.0 if x == y else 0.0
+    return _typo(x, y)
+
+
+# The longest words that only one edit can leave at TYPO or more: two edits leave a word of this
+# many letters or fewer under it.
+_ONE_EDIT = max(n for n in range(1, 100) if 1.0 - 2.0 / n < TYPO)
+
+
+def _typo(x: str, y: str) -> float:
+    """The OSA similarity of two words (rapidfuzz's: 1 - edits / the longer's length, a transposition
+    being one edit) where it is TYPO or more, else 0. Up to `_ONE_EDIT` letters, that is whether the
+    words are one edit apart, which one pass over their letters tells: a screening asks this of
+    every word of a pair that the other name lacks, and calling rapidfuzz costs more than the pass."""
+    if len(x) < len(y):
+        x, y = y, x  # x the longer
+    longest, shorter = len(x), len(y)
+    if longest > _ONE_EDIT:
+        ratio = _osa(x, y)
+        return ratio if ratio >= TYPO else 0.0
+    if longest - shorter > 1:
         return 0.0
-    ratio = OSA.normalized_similarity(x, y)  # a transposition is one typo, not two
+    i = 0
+    while i < shorter and x[i] == y[i]:
+        i += 1
+    if i == longest:
+        return 1.0
+    if longest == shorter:  # x[i] written for y[i], or x[i] and x[i + 1] swapped
+        j = i + 2 if i + 1 < longest and x[i] == y[i + 1] and x[i + 1] == y[i] else i + 1
+        while j < longest and x[j] == y[j]:
+            j += 1
+    else:  # x[i] added
+        j = i
+        while j < shorter and x[j + 1] == y[j]:
+            j += 1
+        j += 1
+    if j < longest:
+        return 0.0
+    ratio = 1.0 - 1.0 / longest
     return ratio if ratio >= TYPO else 0.0
 
 
@@ -343,13 +384,14 @@ class Profile:
 
     __slots__ = (
         "acronym", "alone_first", "alone_second", "by_class", "by_key", "classes", "countries", "distinct",
-        "first_legal", "halves", "key_set", "keys", "kind", "left", "numbers", "plain", "reprs", "roles", "same",
-        "spans", "surfaces", "text", "total", "twin", "weights", "wordlike", "words", "written",
+        "first_legal", "halves", "key_set", "keys", "kind", "left", "numbers", "plain", "quoted", "reprs", "roles",
+        "same", "spans", "surfaces", "text", "total", "twin", "weights", "wordlike", "words", "written",
     )  # fmt: skip
 
     def __init__(self, name: Analysed) -> None:
         tokens = tuple(t for t in name.tokens if t.role != STOP)
         self.text, self.kind, self.acronym = name.text, name.kind, name.acronym
+        self.quoted = repr(name.text)  # as explanations quote it
         self.numbers, self.countries = name.numbers, name.countries
         self.keys = tuple(t.key for t in tokens)
         self.roles = tuple(t.role for t in tokens)
@@ -390,6 +432,7 @@ class Profile:
             bool(tokens) and len(self.by_key) == len(tokens) and sum(map(len, self.classes)) == len(self.by_class)
         )
         self.key_set = frozenset(self.keys)
+        hash(self.key_set)  # kept in the set: `==` with another name's keys then mostly stops at the hashes
         self.written = frozenset(f"{t.key}\x1e{t.surface}" for t in tokens)
         # One comparison of `twin`s tells a pair of twins (see `compare_profiled`).
         self.plain = name.acronym is None and name.kind != "person"
@@ -401,7 +444,7 @@ class Profile:
         found = made[i]
         if found is None:
             where = "first" if first else "second"
-            found = made[i] = Feature(f"only in the {where} name", 0.0, f"{self.reprs[i]} ({self.roles[i]})")
+            found = made[i] = _new(Feature, (f"only in the {where} name", 0.0, f"{self.reprs[i]} ({self.roles[i]})"))
         return found
 
 
@@ -651,8 +694,8 @@ def _org_partner(a: Profile, i: int, b: Profile) -> tuple[float, int]:
         best, partner = 0.0, -1
         for k, other, size in b.words:
             if shortest <= size <= longest:
-                value = _osa(key, other)  # a transposition is one typo, not two
-                if value >= TYPO and value > best:
+                value = _typo(key, other)
+                if value > best:
                     best, partner = value, k
         return best, partner
     if role == GENERIC:
@@ -729,6 +772,7 @@ def _persons(a: Analysed, b: Analysed) -> tuple[float, list[Feature]]:
     total = total_a + total_b
     score = (matched_a + matched_b) / total if total else 0.0
     if not (full_a and full_b):
-        features.append(Feature("no name part in common", CAP_NO_SURNAME, f"caps the score at {CAP_NO_SURNAME}"))
+        detail = f"caps the score at {CAP_NO_SURNAME}"
+        features.append(_new(Feature, ("no name part in common", CAP_NO_SURNAME, detail)))
         score = min(score, CAP_NO_SURNAME)
     return _round4(score), features

@@ -1,11 +1,12 @@
 # The C types of screen.py's scoring loop, for Cython (setup.py; docs/decisions/0007-compiled-names.md):
 # `compare_known` is called as a C function of the compiled compare module, once a pair.
-from vigie.names.compare cimport compare_known
+from vigie.names.compare cimport _new, compare_known
 
 cimport cython
 
 @cython.locals(
-    out=list, compared=list, subject_id=str, candidate_id=str, kind=str, other_kind=str, body=frozenset,
+    out=list, compared=list, subject_id=str, candidate_id=str, kind=str, other_kind=str, text=str,
+    other_text=str, body=frozenset,
     other_body=frozenset, countries=frozenset, where=frozenset,
 )
 cpdef list _score_all(object subjects, object index, object rows, object positions)

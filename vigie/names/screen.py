@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import cython
 import numpy as np
 import numpy.typing as npt
 
@@ -60,7 +61,8 @@ DECISIVE = frozenset("aib")
 IntArray = npt.NDArray[np.int64]
 # This module compiled by Cython (setup.py): `_prescore` then reads numpy's arrays as C arrays.
 COMPILED = not __file__.endswith(".py")
-_new = tuple.__new__  # a named tuple (`Hit`, `Match`) made in C, as in vigie/names/compare.py
+if not cython.compiled:  # compiled, compare.pxd's C function (vigie/names/compare.py)
+    _new = tuple.__new__
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -190,10 +192,18 @@ def _apart(match: Match, subject: frozenset[str], candidate: frozenset[str]) -> 
     return _new(Match, (match.a, match.b, match.kind, CAP_COUNTRIES, (*match.features, feature)))
 
 
-# What scoring needs of an entry: its id, kind, its name and that name's public bodies when it has
-# one name only (else None and no bodies), its countries, and all its names and their bodies.
+# What scoring needs of an entry: its id, kind, its name, that name's text and its public bodies
+# when it has one name only (else None, "" and no bodies), its countries, and all its names and
+# their bodies.
 Head = tuple[
-    str, str, Analysed | None, frozenset[str], frozenset[str], tuple[Analysed, ...], tuple[frozenset[str], ...]
+    str,
+    str,
+    Analysed | None,
+    str,
+    frozenset[str],
+    frozenset[str],
+    tuple[Analysed, ...],
+    tuple[frozenset[str], ...],
 ]
 
 
@@ -216,6 +226,7 @@ class Prepared:
             self.entry.id,
             self.entry.kind,
             self.names[0] if one else None,
+            self.names[0].text if one else "",
             self.bodies[0] if one else frozenset(),
             self.countries,
             self.names,
@@ -531,15 +542,15 @@ def _score_all(
     add = out.append
     gaz, compared = index.gaz, index.compared
     for row, position in zip(rows, positions, strict=True):
-        subject_id, kind, name, body, countries, names, bodies = subjects[row].head
-        candidate_id, other_kind, other, other_body, where, others, other_bodies = compared[position]
+        subject_id, kind, name, text, body, countries, names, bodies = subjects[row].head
+        candidate_id, other_kind, other, other_text, other_body, where, others, other_bodies = compared[position]
         if kind != other_kind or candidate_id == subject_id:
             add(None)
         elif name is not None and other is not None:  # one name each, the usual case, without the loops
             match = compare_known(name, other, gaz, body, other_body)
             if countries and where and match.score > CAP_COUNTRIES and countries.isdisjoint(where):
                 match = _apart(match, countries, where)
-            add(_new(Hit, (subject_id, candidate_id, name.text, other.text, match)))
+            add(_new(Hit, (subject_id, candidate_id, text, other_text, match)))
         else:
             best: tuple[Match, str, str] | None = None
             for name, name_bodies in zip(names, bodies, strict=True):
