@@ -367,6 +367,16 @@ ROUNDS = 15  # rounds of scoring the slice, for each clock
 SLOT = 0.1  # seconds each scorer runs a round, at least
 
 
+def slice_of(data: Data, n: int, m: int) -> tuple[list[Entry], list[Entry]]:
+    """The slice: the list's first `m` entries, and a register of `n` holding the true matches of
+    those that have one."""
+    listing = data.listing[:m]
+    wanted = {data.truth[e.id] for e in listing if e.id in data.truth}
+    register = [e for e in data.register if e.id in wanted]
+    register += [e for e in data.register if e.id not in wanted][: max(0, n - len(register))]
+    return register, listing
+
+
 def slice_run(data: Data, n: int, m: int) -> None:
     """vigie and LogicV2 over the same candidate pairs of a slice.
 
@@ -380,10 +390,7 @@ def slice_run(data: Data, n: int, m: int) -> None:
     from followthemoney import model
     from nomenklatura.matching import LogicV2, ScoringConfig
 
-    listing = data.listing[:m]
-    wanted = {data.truth[e.id] for e in listing if e.id in data.truth}
-    register = [e for e in data.register if e.id in wanted]
-    register += [e for e in data.register if e.id not in wanted][: max(0, n - len(register))]
+    register, listing = slice_of(data, n, m)
     print(f"\n## slice: {len(register):,} register entries × {len(listing):,} list entries", flush=True)
     start = time.perf_counter()
     result = _local(register, listing)
