@@ -1,6 +1,6 @@
 """The instructions vigie's scoring of the screening benchmark's slice takes, counted by valgrind.
 
-    python bench/instructions.py [--runs 20] [--seed 7] [--slice-register 10000] [--slice-list 1000]
+    python bench/instructions.py [--runs 40] [--seed 7] [--slice-register 10000] [--slice-list 1000]
 
 bench/screening.py times vigie's scoring of its slice (pre-scoring the candidate pairs, and comparing
 in full those that pass, each giving its Match) against LogicV2's. On a shared machine the speed of
@@ -12,12 +12,16 @@ then runs the scoring of the slice under valgrind's callgrind twice, `--runs` an
 times after a first run (which makes the names' profiles, as a screening does), and prints the
 difference over `--runs`: the instructions of one scoring of the slice, and per candidate pair.
 Everything else the process does (starting Python, loading the slice, blocking) is the same in both
-and cancels out. Needs valgrind (Debian's package `valgrind`); takes a few minutes.
+and cancels out. Both run with the same hash seed (PYTHONHASHSEED=0), without which the order of
+sets and the collisions of dicts, and so the count, change from one process to the next.
+Needs valgrind (Debian's package `valgrind`); takes a few minutes.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import pickle
 import re
 import shutil
@@ -42,6 +46,10 @@ def measure(path: str, runs: int) -> None:
     prepared = [prepare(e, index.gaz) for e in register]
     rows, cands, _ = index.candidates(prepared)
     queries, _ = index.queries(prepared)
+    # What was built so far stays: out of the cycle collector's sight, as a screening freezes its
+    # index, so that a full collection of it does not land in one count and not the other.
+    gc.collect()
+    gc.freeze()
     compared: list[object] = []
     for _ in range(runs + 1):  # as bench/screening.py's `vigie_scoring`
         pre = index.prescore_pairs(queries, rows, cands)
@@ -55,7 +63,7 @@ def counted(path: str, runs: int) -> tuple[int, int]:
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
          "--measure", path, "--runs", str(runs)],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"},
     )  # fmt: skip
     found = re.search(r"Collected : (\d+)", done.stderr)
     if found is None:
@@ -65,7 +73,7 @@ def counted(path: str, runs: int) -> tuple[int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--slice-register", type=int, default=10_000)
     parser.add_argument("--slice-list", type=int, default=1_000)
