@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 from collections.abc import Iterator
@@ -80,6 +81,25 @@ def test_two_workers_give_the_local_results(client: Any) -> None:
     # Both workers took part: each built the index for itself.
     workers = client.run(lambda: __import__("vigie.names.cluster", fromlist=["_INDEXES"])._INDEXES.__len__())
     assert len(workers) == 2 and all(n == 1 for n in workers.values())
+
+
+def test_a_screening_leaves_no_reference_cycles() -> None:
+    """A worker freezes what each slice leaves behind (vigie/names/cluster.py): sound only while
+    screening makes no cyclic garbage, which the collector alone would free: names new to the
+    process, analysed, profiled and cached, and matches of every kind among them."""
+    subjects = SUBJECTS + _noise(400, 3)
+    candidates = CANDIDATES + _noise(300, 4) + [Entry("copy", subjects[-1].names)]
+    index = Index(candidates)
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        result = screen(subjects, index)
+        assert len(result.hits) >= len(EXPECTED) + 1
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()
 
 
 def test_a_new_candidate_set_replaces_the_workers_index(client: Any) -> None:
