@@ -37,25 +37,20 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 def measure(path: str, runs: int) -> None:
     """Run under valgrind: the slice's scoring, `runs` times after a first run."""
+    from screening import Scoring
+
     from vigie.names.gazetteer import gazetteer
-    from vigie.names.screen import FLOOR, Index, prepare, score_all
 
     with open(path, "rb") as f:
         register, listing = pickle.load(f)
-    index = Index(listing, gazetteer())
-    prepared = [prepare(e, index.gaz) for e in register]
-    rows, cands, _ = index.candidates(prepared)
-    queries, _ = index.queries(prepared)
-    # What was built so far stays: out of the cycle collector's sight, as a screening freezes its
-    # index, so that a full collection of it does not land in one count and not the other.
+    scoring = Scoring(register, listing, gazetteer())
+    # What was built so far stays: out of the cycle collector's sight, as a screening worker freezes
+    # it, so that a full collection of it does not land in one count and not the other.
     gc.collect()
     gc.freeze()
-    compared: list[object] = []
-    for _ in range(runs + 1):  # as bench/screening.py's `vigie_scoring`
-        pre = index.prescore_pairs(queries, rows, cands)
-        keep = pre >= FLOOR
-        compared[:] = score_all(prepared, index, rows[keep].tolist(), cands[keep].tolist())
-    print(len(rows))
+    for _ in range(runs + 1):
+        scoring()
+    print(len(scoring.rows))
 
 
 def counted(path: str, runs: int) -> tuple[int, int]:

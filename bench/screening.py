@@ -377,6 +377,25 @@ def slice_of(data: Data, n: int, m: int) -> tuple[list[Entry], list[Entry]]:
     return register, listing
 
 
+class Scoring:
+    """vigie's scoring of a slice's candidate pairs, as `slice_run` times it and bench/instructions.py
+    counts it: a call pre-scores every pair and compares in full those that pass, each giving its Hit
+    (kept in `compared`). Blocking, and with it the per-name part of pre-scoring (the index's numbers
+    of each name's keys, and their weights), is done once here, for neither scorer's count."""
+
+    def __init__(self, register: Sequence[Entry], listing: Sequence[Entry], gaz: Any) -> None:
+        self.index = Index(listing, gaz)
+        self.prepared = [prepare(e, self.index.gaz) for e in register]
+        self.rows, self.cands, _ = self.index.candidates(self.prepared)
+        self.queries, _ = self.index.queries(self.prepared)
+        self.compared: list[Any] = []
+
+    def __call__(self) -> None:
+        pre = self.index.prescore_pairs(self.queries, self.rows, self.cands)
+        keep = pre >= FLOOR
+        self.compared[:] = score_all(self.prepared, self.index, self.rows[keep].tolist(), self.cands[keep].tolist())
+
+
 def slice_run(data: Data, n: int, m: int) -> None:
     """vigie and LogicV2 over the same candidate pairs of a slice.
 
@@ -402,19 +421,9 @@ def slice_run(data: Data, n: int, m: int) -> None:
     analyse.cache_clear()
     gaz = gazetteer()
     gaz.forget()
-    index = Index(listing, gaz)
-    prepared = [prepare(e, index.gaz) for e in register]
-    # Blocking, and with it the per-name part of pre-scoring (the index's numbers of each name's
-    # keys, and their weights): not timed, for neither scorer.
-    rows, cands, _ = index.candidates(prepared)
-    queries, _ = index.queries(prepared)
-    pairs = list(zip(rows.tolist(), cands.tolist(), strict=True))
-    compared: list[Any] = []
-
-    def vigie_scoring() -> None:
-        pre = index.prescore_pairs(queries, rows, cands)
-        keep = pre >= FLOOR
-        compared[:] = score_all(prepared, index, rows[keep].tolist(), cands[keep].tolist())
+    vigie_scoring = Scoring(register, listing, gaz)
+    prepared, compared = vigie_scoring.prepared, vigie_scoring.compared
+    pairs = list(zip(vigie_scoring.rows.tolist(), vigie_scoring.cands.tolist(), strict=True))
 
     start = time.perf_counter()
     vigie_scoring()

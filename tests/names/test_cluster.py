@@ -19,6 +19,7 @@ from vigie.names.screen import Entry, Index, Screening, screen
 from vigie.names.service import run_screen
 from vigie.names.tables import ScreenMatch, ScreenRun
 from vigie.register.service import import_files
+from vigie.store.bulk import paused_gc
 from vigie.store.engine import session_scope
 
 SUBJECTS = [
@@ -91,15 +92,10 @@ def test_a_screening_leaves_no_reference_cycles() -> None:
     candidates = CANDIDATES + _noise(300, 4) + [Entry("copy", subjects[-1].names)]
     index = Index(candidates)
     gc.collect()
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         result = screen(subjects, index)
         assert len(result.hits) >= len(EXPECTED) + 1
         assert gc.collect() == 0
-    finally:
-        if was:
-            gc.enable()
 
 
 def test_a_new_candidate_set_replaces_the_workers_index(client: Any) -> None:

@@ -59,9 +59,10 @@ WEIGHTS = {"w": 1.0, "n": 1.0, "g": 1.0, "a": 1.0, "i": 1.0, "b": 2.0}
 DECISIVE = frozenset("aib")
 
 IntArray = npt.NDArray[np.int64]
-# This module compiled by Cython (setup.py): `_prescore` then reads numpy's arrays as C arrays.
-COMPILED = not __file__.endswith(".py")
-if not cython.compiled:  # compiled, compare.pxd's C function (vigie/names/compare.py)
+# This module compiled by Cython (setup.py): `_prescore` then reads numpy's arrays as C arrays, and
+# `_new` is compare.pxd's C function (vigie/names/compare.py).
+COMPILED = cython.compiled
+if not cython.compiled:
     _new = tuple.__new__
 FloatArray = npt.NDArray[np.float64]
 
